@@ -1,0 +1,77 @@
+"""The ``edgewise`` command: wiring only.
+
+Each subsystem owns its commands in its own ``cli.py`` (``models/cli.py``,
+``server/cli.py`` ...); this module adds them to one Typer app and turns
+:class:`~edgewise.errors.EdgewiseError` into a clear message and exit code.
+Heavy libraries (llama_cpp, torch, flwr) are imported inside the commands that
+need them, so ``edgewise --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from edgewise import __version__
+from edgewise.errors import EdgewiseError
+
+app = typer.Typer(
+    name="edgewise",
+    help="Generative AI at the edge: serve a local model, keep raw data on the device.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"edgewise {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Generative AI at the edge: serve a local model, keep raw data on the device."""
+
+
+def _register() -> None:
+    from edgewise.engine.cli import register as register_engine
+    from edgewise.models.cli import app as models_app
+    from edgewise.server.cli import register as register_server
+
+    register_server(app)
+    register_engine(app)
+    app.add_typer(models_app, name="models")
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the app, mapping domain errors to a message and exit code 1 (2 for bad input)."""
+    err = Console(stderr=True)
+    try:
+        app(standalone_mode=False)
+    except EdgewiseError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(2 if exc.status_code in (400, 404, 413) else 1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+__all__ = ["app", "main"]
