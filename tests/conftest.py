@@ -1,0 +1,56 @@
+"""Fixtures shared by every test package.
+
+* Every test runs with its own data dir and config file (``EDGEWISE_DATA_DIR``,
+  ``EDGEWISE_CONFIG``), so nothing reads or writes the developer's machine.
+* The embedded model is assembled once per checkout into ``.cache/test-models``
+  and symlinked into each test's data dir, instead of 250 MB per test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("EDGEWISE_TEST_CACHE", REPO / ".cache" / "test-models"))
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("EDGEWISE_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real recordings in ``../shared/data`` (never copied into the repo)."""
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.fail(f"shared data not found at {path}; set EDGEWISE_SHARED_DATA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """Path of the embedded Gemma 3 270M GGUF, assembled once per checkout."""
+    from edgewise.models.embedded import embedded_model_path
+
+    return embedded_model_path(CACHE)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point data dir and config file at a fresh temp dir, and seed it with the cached model."""
+    home = tmp_path_factory.mktemp("edgewise-home")
+    data = home / "data"
+    (data / "models").mkdir(parents=True)
+    for name in ("gemma-3-270m-q4_k_m.gguf", "gemma-3-270m-q4_k_m.verified"):
+        cached = CACHE / name
+        if cached.exists():
+            (data / "models" / name).symlink_to(cached)
+    for key in [k for k in os.environ if k.startswith("EDGEWISE_") and k not in ("EDGEWISE_SHARED_DATA", "EDGEWISE_TEST_CACHE")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("EDGEWISE_DATA_DIR", str(data))
+    monkeypatch.setenv("EDGEWISE_CONFIG", str(home / "config.toml"))
+    yield data
