@@ -40,15 +40,15 @@ def model_path() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, model_path: Path
+) -> Iterator[Path]:
     """Point data dir and config file at a fresh temp dir, and seed it with the cached model."""
     home = tmp_path_factory.mktemp("edgewise-home")
     data = home / "data"
     (data / "models").mkdir(parents=True)
-    for name in ("gemma-3-270m-q4_k_m.gguf", "gemma-3-270m-q4_k_m.verified"):
-        cached = CACHE / name
-        if cached.exists():
-            (data / "models" / name).symlink_to(cached)
+    for cached in (model_path, model_path.with_suffix(".verified")):
+        (data / "models" / cached.name).symlink_to(cached)
     for key in [k for k in os.environ if k.startswith("EDGEWISE_") and k not in ("EDGEWISE_SHARED_DATA", "EDGEWISE_TEST_CACHE")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("EDGEWISE_DATA_DIR", str(data))
