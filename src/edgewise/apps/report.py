@@ -1,0 +1,249 @@
+"""Reports written on the device from an event, checked against the event's facts.
+
+Why this exists: a technician reads a short prose report, and the node can write
+one with its local LLM (through the engine, never a cloud call). A small model
+can invent numbers, so the event is the source of truth: **every number in the
+report must appear in the event** (numeric fields or numbers inside its
+strings, rounding allowed: ``3.21`` quotes ``3.2147``). If the LLM draft fails
+that check, or no engine is available, or the engine fails, the report falls
+back to a deterministic template built from the event alone. The report always
+says which was used (``Report.method`` and its last line).
+
+Public API (stable; additive changes only):
+
+* :func:`write_report(event, engine=None, ...) -> Report` - the whole flow.
+* :func:`validate_report_text(text, event) -> Validation` - the fact check.
+* :func:`template_report(event) -> str` - the deterministic fallback.
+* :func:`build_messages(event, audience=...) -> list[dict]` - the prompt; it holds
+  the event's facts only (events never hold raw samples or pixels).
+
+``engine`` is anything with ``chat(messages, params) -> Completion`` (the edge
+node's engine, :mod:`edgewise.engine`); generation is greedy and short.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from edgewise.apps.events import Event, canonical_number, numbers_in_text
+from edgewise.engine.types import Completion, SamplingParams
+
+log = logging.getLogger(__name__)
+
+ReportMethod = Literal["llm", "template"]
+MAX_REPORT_CHARS = 2000
+MIN_REPORT_CHARS = 40
+
+
+class ChatEngine(Protocol):
+    """The part of the engine a report needs."""
+
+    def chat(self, messages: list[dict[str, Any]], params: SamplingParams) -> Completion: ...
+
+
+class Validation(BaseModel):
+    """Outcome of checking a report draft against its event."""
+
+    ok: bool
+    unsupported_numbers: list[str] = Field(default_factory=list, description="Numbers in the draft not in the event.")
+    problems: list[str] = Field(default_factory=list, description="Human-readable reasons the draft was rejected.")
+
+
+class Report(BaseModel):
+    """A maintenance/inspection report for one event, with how it was produced."""
+
+    event_id: str
+    created: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    method: ReportMethod = Field(..., description="'llm' if the validated LLM draft is used, else 'template'.")
+    model: str | None = Field(None, description="Engine model that wrote the draft, if one was tried.")
+    text: str
+    llm_validation: Validation | None = Field(None, description="Check of the LLM draft (None if none was tried).")
+    fallback_reason: str | None = Field(None, description="Why the template was used.")
+
+
+# --- the fact check -------------------------------------------------------------------------
+
+_LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.MULTILINE)
+
+
+def _half_ulp(token: str) -> Decimal:
+    """Half a unit in the last written place: the rounding a quoted number may carry."""
+    try:
+        exp = Decimal(token).as_tuple().exponent
+    except InvalidOperation:
+        return Decimal(0)
+    return Decimal(5) * Decimal(10) ** (int(exp) - 1) if isinstance(exp, int) else Decimal(0)
+
+
+def _supported(token: str, facts: list[Decimal]) -> bool:
+    try:
+        value = Decimal(token)
+    except InvalidOperation:
+        return False
+    tol = _half_ulp(token) * Decimal("1.000001")
+    # magnitudes are compared: "fell by 0.5" quotes a change of -0.5
+    return any(abs(abs(value) - abs(f)) <= tol for f in facts)
+
+
+def _fact_decimals(event: Event) -> list[Decimal]:
+    out = []
+    for tok in event.fact_numbers():
+        try:
+            out.append(Decimal(tok))
+        except InvalidOperation:
+            continue
+    return out
+
+
+def validate_report_text(text: str, event: Event) -> Validation:
+    """Check a draft: non-empty, bounded, names the asset, and quotes no number that is not in the event.
+
+    List enumerators at the start of a line ("1. ", "2) ") are layout, not facts, and are ignored.
+    """
+    problems: list[str] = []
+    body = text.strip()
+    if len(body) < MIN_REPORT_CHARS:
+        problems.append(f"draft too short ({len(body)} characters)")
+    if len(body) > MAX_REPORT_CHARS:
+        problems.append(f"draft too long ({len(body)} characters)")
+    if event.source.asset.lower() not in body.lower():
+        problems.append(f"draft does not name the asset {event.source.asset!r}")
+    facts = _fact_decimals(event)
+    unsupported = sorted(
+        {canonical_number(t) for t in numbers_in_text(_LIST_MARKER.sub("", body)) if not _supported(t, facts)}
+    )
+    if unsupported:
+        problems.append("numbers not in the event: " + ", ".join(unsupported[:10]))
+    return Validation(ok=not problems, unsupported_numbers=unsupported, problems=problems)
+
+
+# --- the deterministic template -------------------------------------------------------------
+
+
+def _fmt(v: Any) -> str:
+    """Format a number so that :func:`validate_report_text` accepts it as a quote of ``v``."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    if isinstance(v, int) or float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    x = float(v)
+    if abs(x) >= 1000:
+        return f"{x:.0f}"
+    if abs(x) >= 0.01:
+        return f"{x:.3g}" if abs(x) < 1 else f"{x:.4g}"
+    return f"{x:.2e}"
+
+
+def template_report(event: Event) -> str:
+    """The deterministic report: every line is a field of the event, nothing else."""
+    src = event.source
+    where = src.asset + (f", channel {src.channel}" if src.channel else "") + (f", station {src.station}" if src.station else "")
+    lines = [
+        f"{event.severity.value.upper()}: {event.title}",
+        f"Asset: {where}",
+        f"Onset: {event.time.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+        "Evidence:",
+    ]
+    for ev in event.evidence:
+        unit = f" {ev.unit}" if ev.unit else ""
+        base = f" (healthy {_fmt(ev.baseline)}{unit})" if ev.baseline is not None else ""
+        note = f"; {ev.note}" if ev.note else ""
+        lines.append(f"- {ev.name}: {_fmt(ev.value)}{unit}{base}{note}")
+    lines.append(f"Recommended action: {event.recommended_action}")
+    return "\n".join(lines)
+
+
+# --- the LLM prompt -------------------------------------------------------------------------
+
+
+def _fact_lines(event: Event) -> list[str]:
+    src = event.source
+    lines = [
+        f"asset: {src.asset}",
+        *([f"channel: {src.channel}"] if src.channel else []),
+        *([f"station: {src.station}"] if src.station else []),
+        f"finding: {event.title}",
+        f"severity: {event.severity.value}",
+        f"onset: {event.time.strftime('%Y-%m-%d %H:%M:%S')} UTC",
+    ]
+    for ev in event.evidence:
+        unit = f" {ev.unit}" if ev.unit else ""
+        base = f" (healthy {_fmt(ev.baseline)}{unit})" if ev.baseline is not None else ""
+        note = f" - {ev.note}" if ev.note else ""
+        lines.append(f"{ev.name}: {_fmt(ev.value)}{unit}{base}{note}")
+    lines.append(f"recommended action: {event.recommended_action}")
+    return lines
+
+
+def build_messages(event: Event, audience: str = "a maintenance technician") -> list[dict[str, Any]]:
+    """Chat messages asking for a short report from the event's facts only (no raw data)."""
+    facts = "\n".join(_fact_lines(event))
+    system = (
+        f"You write short, factual reports for {audience}. Use only the facts given. "
+        "Copy numbers exactly as written; never invent numbers, dates or causes. "
+        "Write 3 to 5 plain sentences, no lists, no headings."
+    )
+    user = f"Facts:\n{facts}\n\nWrite the report. Name the asset, the finding, the key evidence and the action."
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def _footer(method: ReportMethod, event: Event, model: str | None, reason: str | None) -> str:
+    if method == "llm":
+        return f"[Written on the device by {model}; every number checked against event {event.id}.]"
+    why = f" ({reason})" if reason else ""
+    return f"[Deterministic template from event {event.id}; LLM draft not used{why}.]"
+
+
+def write_report(
+    event: Event,
+    engine: ChatEngine | None = None,
+    *,
+    model_name: str | None = None,
+    max_tokens: int = 160,
+    audience: str = "a maintenance technician",
+) -> Report:
+    """Write a report for ``event``: a validated LLM draft if possible, else the template.
+
+    Never raises for engine trouble: a report is always produced (the plant must
+    get its report even when the model cannot load), and the reason is recorded.
+    """
+    if engine is None:
+        return _template(event, None, None, "no engine available")
+    name = model_name or getattr(engine, "model_name", None) or "local model"
+    params = SamplingParams(temperature=0.0, max_tokens=max_tokens, seed=0)
+    try:
+        completion = engine.chat(build_messages(event, audience), params)
+    except Exception as exc:  # any engine failure must still give the plant its report
+        log.warning("report engine failed for event %s: %s", event.id, exc)
+        return _template(event, name, None, f"engine failed: {type(exc).__name__}")
+    draft = completion.text.strip()
+    check = validate_report_text(draft, event)
+    if not check.ok:
+        return _template(event, name, check, "; ".join(check.problems))
+    text = f"{draft}\n\n{_footer('llm', event, name, None)}"
+    return Report(event_id=event.id, method="llm", model=name, text=text, llm_validation=check)
+
+
+def _template(event: Event, model: str | None, check: Validation | None, reason: str) -> Report:
+    text = f"{template_report(event)}\n\n{_footer('template', event, model, reason.split(';')[0])}"
+    return Report(
+        event_id=event.id, method="template", model=model, text=text, llm_validation=check, fallback_reason=reason
+    )
+
+
+__all__ = [
+    "ChatEngine",
+    "Report",
+    "ReportMethod",
+    "Validation",
+    "build_messages",
+    "template_report",
+    "validate_report_text",
+    "write_report",
+]
