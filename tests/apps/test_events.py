@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -73,6 +73,7 @@ def test_numbers_in_text(text: str, expected: list[str]) -> None:
     assert numbers_in_text(text) == expected
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9))
 def test_canonical_number_is_stable(x: float) -> None:
     c = canonical_number(repr(x))

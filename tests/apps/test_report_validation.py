@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgewise.apps.events import Event, Evidence, Severity, Source
@@ -43,6 +43,7 @@ def test_template_passes_its_own_check() -> None:
     assert validate_report_text(template_report(ev), ev).ok
 
 
+@settings(deadline=None)
 @given(
     st.lists(
         st.floats(allow_nan=False, allow_infinity=False, min_value=-1e7, max_value=1e7), min_size=1, max_size=6

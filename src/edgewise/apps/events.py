@@ -123,10 +123,12 @@ class Event(BaseModel):
     def fact_numbers(self) -> set[str]:
         """Every number that appears in the event (in numeric fields and inside its strings), as text.
 
-        Numbers are returned in their canonical decimal form (see :func:`canonical_number`),
+        The random ``id`` is left out. Numbers are returned in their canonical decimal form (see :func:`canonical_number`),
         which is what :mod:`edgewise.apps.report` compares report numbers against.
         """
-        nums = {canonical_number(tok) for tok in iter_number_tokens(self.facts())}
+        facts = self.facts()
+        facts.pop("id", None)  # a random hex id holds digit runs that are not facts
+        nums = {canonical_number(tok) for tok in iter_number_tokens(facts)}
         for _, value in self:  # times as people write them: whole seconds, not fractions
             if isinstance(value, datetime):
                 nums.update(canonical_number(t) for t in value.strftime("%Y %m %d %H %M %S").split())

@@ -86,6 +86,8 @@ def _supported(token: str, facts: list[Decimal]) -> bool:
         value = Decimal(token)
     except InvalidOperation:
         return False
+    if not value.is_finite() or abs(value.adjusted()) >= 60:
+        return False
     tol = _half_ulp(token) * Decimal("1.000001")
     # magnitudes are compared: "fell by 0.5" quotes a change of -0.5
     return any(abs(abs(value) - abs(f)) <= tol for f in facts)
@@ -95,9 +97,11 @@ def _fact_decimals(event: Event) -> list[Decimal]:
     out = []
     for tok in event.fact_numbers():
         try:
-            out.append(Decimal(tok))
+            d = Decimal(tok)
         except InvalidOperation:
             continue
+        if d.is_finite() and abs(d.adjusted()) < 60:  # beyond that it is not a quantity anyone quotes
+            out.append(d)
     return out
 
 
@@ -137,7 +141,7 @@ def _fmt(v: Any) -> str:
         return f"{x:.0f}"
     if abs(x) >= 0.01:
         return f"{x:.3g}" if abs(x) < 1 else f"{x:.4g}"
-    return f"{x:.2e}"
+    return f"{x:.2e}" if abs(x) >= 1e-12 else "0"
 
 
 def template_report(event: Event) -> str:
