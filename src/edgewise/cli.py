@@ -47,6 +47,11 @@ def _register() -> None:
     register_server(app)
     register_engine(app)
     app.add_typer(models_app, name="models")
+    from edgewise.uplink.cli import app as link_app
+    from edgewise.cloud.cli import app as cloud_app
+
+    app.add_typer(link_app, name="link")
+    app.add_typer(cloud_app, name="cloud")
 
 
 _register()

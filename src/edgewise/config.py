@@ -20,6 +20,9 @@ from typing import Any
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
+from edgewise.cloud.settings import CloudSettings
+from edgewise.router.settings import RouterSettings
+from edgewise.uplink.settings import UplinkSettings
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -66,6 +69,9 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(None, description="If set, every /v1 route needs 'Authorization: Bearer <key>'.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
     log_level: str = Field("info", description="uvicorn / edgewise log level.")
+    uplink: UplinkSettings = Field(default_factory=UplinkSettings)
+    cloud: CloudSettings = Field(default_factory=CloudSettings)
+    router: RouterSettings = Field(default_factory=RouterSettings)
 
     @field_validator("data_dir", mode="after")
     @classmethod
