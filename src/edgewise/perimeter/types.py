@@ -51,6 +51,8 @@ class Receipt:
     status_code: int | None = None
     response_body: bytes = b""
     ledger_seq: int | None = None
+    #: Set when the caller asked to keep the placeholder mapping: pass it to ``reidentify``.
+    session_id: str | None = None
 
 
 __all__ = ["FORBIDDEN", "DataClass", "EgressRefused", "Receipt"]

@@ -1,0 +1,92 @@
+"""Fill sentence templates with Faker values and record every entity's span.
+
+Deterministic for a given split, count and seed, so training and the
+benchmark are reproducible.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from faker import Faker
+
+from edgewise.perimeter.corpus import templates_heldout, templates_train
+from edgewise.perimeter.corpus.values import VALUES
+
+_SLOT = re.compile(r"\{([A-Z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str
+    spans: tuple[Span, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One side of the train/held-out split: disjoint locales, templates and seeds."""
+
+    name: str
+    locales: tuple[str, ...]
+    templates: tuple[str, ...]
+    seed_base: int
+    lower_rate: float
+    upper_rate: float
+
+
+TRAIN = Split("train", ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"), templates_train.TEMPLATES, 1_000, 0.08, 0.04)
+HELDOUT = Split(
+    "heldout", ("en_GB", "en_AU", "pl_PL", "sv_SE", "pt_BR", "es_MX"), templates_heldout.TEMPLATES, 900_000, 0.03, 0.02
+)
+
+
+def _fill(template: str, fake: Faker, rng: random.Random) -> Sample:
+    parts: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+    length = 0
+    for m in _SLOT.finditer(template):
+        literal = template[pos : m.start()]
+        parts.append(literal)
+        length += len(literal)
+        value = VALUES[m.group(1)](fake, rng)
+        spans.append(Span(length, length + len(value), m.group(1)))
+        parts.append(value)
+        length += len(value)
+        pos = m.end()
+    parts.append(template[pos:])
+    return Sample("".join(parts), tuple(spans))
+
+
+def _recase(sample: Sample, rng: random.Random, split: Split) -> Sample:
+    r = rng.random()
+    if r < split.lower_rate:
+        return Sample(sample.text.lower(), sample.spans)
+    if r < split.lower_rate + split.upper_rate:
+        return Sample(sample.text.upper(), sample.spans)
+    return sample
+
+
+def generate(split: Split, n: int, seed: int = 0) -> list[Sample]:
+    """``n`` samples of ``split``; ``seed`` is added to the split's own seed base."""
+    rng = random.Random(split.seed_base + seed)
+    fakers = {loc: Faker(loc) for loc in split.locales}
+    for i, fake in enumerate(fakers.values()):
+        fake.seed_instance(split.seed_base + seed + i)
+    out: list[Sample] = []
+    for _ in range(n):
+        fake = fakers[rng.choice(split.locales)]
+        out.append(_recase(_fill(rng.choice(split.templates), fake, rng), rng, split))
+    return out
+
+
+__all__ = ["HELDOUT", "TRAIN", "Sample", "Span", "Split", "generate"]

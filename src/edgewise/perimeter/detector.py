@@ -1,0 +1,133 @@
+"""The PII detector: normalized view, structured recognizers, NER, encoded fragments, bounded time.
+
+Contract: :meth:`PiiDetector.detect` returns non-overlapping :class:`Entity`
+spans of the *original* text, or raises :class:`DetectionFailed` (too long,
+timed out, or any internal error). It never returns a partial answer: callers
+that send data must treat an exception as "do not send" (fail closed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from edgewise.perimeter.encoded import encoded_fragments
+from edgewise.perimeter.errors import DetectionFailed
+from edgewise.perimeter.findings import PRIORITY_VALIDATED, Finding, resolve_overlaps
+from edgewise.perimeter.ner import NerModel
+from edgewise.perimeter.normalize import normalize
+from edgewise.perimeter.recognizers import (
+    STRUCTURED,
+    Recognizer,
+    deny_list_recognizer,
+    emails,
+    pattern_recognizer,
+    split_ibans,
+)
+from edgewise.perimeter.settings import PerimeterSettings
+
+MAX_DECODE_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An identifier found in the original text; ``value`` stays on the device."""
+
+    type: str
+    start: int
+    end: int
+    value: str
+
+
+def _squeezed(text: str) -> tuple[str, list[int]]:
+    keep = [i for i, c in enumerate(text) if not c.isspace()]
+    return "".join(text[i] for i in keep), keep
+
+
+class PiiDetector:
+    def __init__(
+        self,
+        *,
+        ner: NerModel | None = None,
+        extra: tuple[Recognizer, ...] = (),
+        timeout_s: float = 2.0,
+        max_input_chars: int = 2_000_000,
+    ) -> None:
+        self.ner = ner
+        self.recognizers = STRUCTURED + extra
+        self.timeout_s = timeout_s
+        self.max_input_chars = max_input_chars
+
+    @classmethod
+    def from_settings(cls, ps: PerimeterSettings) -> PiiDetector:
+        extra = [pattern_recognizer(p.name, p.regex) for p in ps.custom_patterns]
+        deny = deny_list_recognizer(ps.deny_list)
+        if deny is not None:
+            extra.append(deny)
+        ner = NerModel(ps.ner_model) if ps.ner else None
+        return cls(ner=ner, extra=tuple(extra), timeout_s=ps.detection_timeout_s, max_input_chars=ps.max_input_chars)
+
+    def detect(self, text: str, *, timeout_s: float | None = None) -> list[Entity]:
+        """Entities of ``text``; raises :class:`DetectionFailed` rather than answer partially."""
+        if len(text) > self.max_input_chars:
+            raise DetectionFailed(f"Input of {len(text)} characters exceeds the detector limit of {self.max_input_chars}.")
+        deadline = time.monotonic() + (timeout_s if timeout_s is not None else self.timeout_s)
+
+        def check() -> None:
+            if time.monotonic() > deadline:
+                raise DetectionFailed("PII detection timed out; nothing was sent. Send less text or raise detection_timeout_s.")
+
+        try:
+            findings = self._findings(text, check, 0)
+        except DetectionFailed:
+            raise
+        except Exception as exc:  # fail closed on anything unexpected
+            raise DetectionFailed(f"PII detection failed ({type(exc).__name__}); nothing was sent.") from exc
+        return [Entity(f.type, f.start, f.end, text[f.start : f.end]) for f in findings]
+
+    def _findings(self, text: str, check: Callable[[], None], depth: int) -> list[Finding]:
+        view = normalize(text)
+        t = view.text
+        found: list[Finding] = []
+        for rec in self.recognizers:
+            check()
+            found.extend(rec(t))
+        if self.ner is not None:
+            found.extend(self.ner.find(t, check))
+        found.extend(self._squeezed_findings(t, found, check))
+        if depth < MAX_DECODE_DEPTH:
+            for start, end, decoded in encoded_fragments(t):
+                check()
+                inner = self._findings(decoded, check, depth + 1)
+                if inner:
+                    found.append(Finding(start, end, inner[0].type, PRIORITY_VALIDATED + 1))
+        out = []
+        for f in resolve_overlaps(found):
+            a, b = view.to_original(f.start, f.end)
+            out.append(Finding(a, b, f.type, f.priority))
+        return out
+
+    def _squeezed_findings(self, t: str, found: list[Finding], check: Callable[[], None]) -> list[Finding]:
+        """Identifiers split by whitespace or line breaks: rerun strong validators with whitespace removed.
+
+        A hit counts only if it ends at a token boundary of the view and is not
+        already covered by a validated same-type finding of the normal pass.
+        """
+        if not any(c.isspace() for c in t) or not any(c.isdigit() or c == "@" for c in t):
+            return []
+        squeezed, index = _squeezed(t)
+        extra: list[Finding] = []
+        candidates = list(emails(squeezed)) + list(split_ibans(t, squeezed, index))
+        check()
+        for f in candidates:
+            a, b = index[f.start], index[f.end - 1] + 1
+            if b < len(t) and t[b].isalnum():
+                continue
+            mapped = Finding(a, b, f.type, PRIORITY_VALIDATED)
+            if not any(mapped.overlaps(g) and g.type == mapped.type and g.priority >= PRIORITY_VALIDATED for g in found):
+                extra.append(mapped)
+        return extra
+
+
+__all__ = ["Entity", "PiiDetector"]

@@ -1,0 +1,49 @@
+"""Consistent placeholders within one request: the same value always gets the same ``<TYPE_n>``."""
+
+from __future__ import annotations
+
+import re
+
+from edgewise.perimeter.normalize import normalize
+
+#: How a placeholder looks on the way back (tolerates a model that drops or spaces the brackets).
+PLACEHOLDER_RE = re.compile(r"<\s?([A-Z][A-Z0-9_]*?_\d+)\s?>")
+
+
+def _key(type_: str, value: str) -> tuple[str, str]:
+    folded = normalize(value).text.casefold()
+    return type_, "".join(c for c in folded if c.isalnum() or c in "@")
+
+
+class PlaceholderAllocator:
+    """Numbers placeholders per type; never reuses a placeholder string already present in the input."""
+
+    def __init__(self, *avoid_in: str) -> None:
+        self._avoid = avoid_in
+        self._by_key: dict[tuple[str, str], str] = {}
+        self._next: dict[str, int] = {}
+        self.mapping: dict[str, str] = {}
+
+    def placeholder(self, type_: str, value: str) -> str:
+        key = _key(type_, value)
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        n = self._next.get(type_, 1)
+        while any(f"<{type_}_{n}>" in text for text in self._avoid):
+            n += 1
+        self._next[type_] = n + 1
+        ph = f"<{type_}_{n}>"
+        self._by_key[key] = ph
+        self.mapping[ph] = value
+        return ph
+
+
+def reidentify_text(text: str, mapping: dict[str, str]) -> str:
+    """Put the original values back for every placeholder of ``mapping`` found in ``text``."""
+    if not mapping:
+        return text
+    return PLACEHOLDER_RE.sub(lambda m: mapping.get(f"<{m.group(1)}>", m.group(0)), text)
+
+
+__all__ = ["PLACEHOLDER_RE", "PlaceholderAllocator", "reidentify_text"]

@@ -1,0 +1,186 @@
+"""Structured identifiers: regular expressions plus a validator where one exists.
+
+All patterns are linear-time (no nested unbounded repetition), so a hostile
+100 MB input costs time proportional to its size, never exponential.
+Recognizers run on the normalized view (``normalize.py``); digits may be split
+by spaces, dots, dashes, slashes or line breaks, matching is case-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from edgewise.perimeter.findings import PRIORITY_PATTERN, PRIORITY_VALIDATED, Finding
+from edgewise.perimeter.validators import card_prefix_ok, digits_of, iban_ok, ip_ok, luhn_ok, ssn_ok
+
+Recognizer = Callable[[str], Iterator[Finding]]
+_I = re.IGNORECASE
+
+_EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}(?![\w-])", _I)
+# Obfuscated: spaces around '@' and '.', or "[at]" / "(dot)" spelled out in brackets.
+_EMAIL_SPACED = re.compile(
+    r"(?<![\w.+%-])[\w.+%-]{1,64}\s{0,3}(?:@|[\[\(\{]\s?at\s?[\]\)\}])\s{0,3}[\w-]{1,63}"
+    r"(?:\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[\w-]{1,63}){1,8}",
+    _I,
+)
+_URL = re.compile(r"\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]{2,2048}", _I)
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
+_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%\w+)?(?![\w:])", _I)
+_MAC = re.compile(
+    r"(?<![\w:.-])(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})(?![\w:.-])", _I
+)
+_SEP = r"[ \t\r\n.\-/_]{0,3}"
+_CARD = re.compile(rf"(?<!\d)\d(?:{_SEP}\d){{11,22}}(?!\d)")
+_IBAN = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}(?:[ \t]?[a-z0-9]){11,32}", _I)
+_SSN = re.compile(r"(?<![\d-])\d{3}([- .])\d{2}\1\d{4}(?![\d-])")
+_SSN_COMPACT = re.compile(r"(?:ssn|social security(?: number| no\.?)?|ss#)\W{0,5}(\d{9})(?!\d)", _I)
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{4,24}\d(?:\s{0,2}(?:x|ext\.?|#)\s{0,2}\d{1,6})?(?![\w])", _I
+)
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
+_DATE = re.compile(
+    rf"(?<!\d)(?:\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}"
+    rf"|{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\.? {_MONTHS},? \d{{4}})(?!\d)",
+    _I,
+)
+_DOB_CONTEXT = re.compile(r"born|birth|\bdob\b|d\.o\.b|geb\.|geboren|\bn[ée]e?\b|nacid|nasc|urodz|f[öo]dd|naissance", _I)
+
+
+def emails(text: str) -> Iterator[Finding]:
+    for m in _EMAIL.finditer(text):
+        yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_VALIDATED)
+    for m in _EMAIL_SPACED.finditer(text):
+        yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_PATTERN)
+
+
+def urls(text: str) -> Iterator[Finding]:
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?)]}'\"":
+            end -= 1
+        yield Finding(m.start(), end, "URL", PRIORITY_PATTERN)
+
+
+def ip_addresses(text: str) -> Iterator[Finding]:
+    for m in _IPV4.finditer(text):
+        if ip_ok(m.group(0)):
+            yield Finding(m.start(), m.end(), "IP_ADDRESS", PRIORITY_VALIDATED)
+    for m in _IPV6.finditer(text):
+        value = m.group(0).split("%")[0]
+        if value.count(":") >= 2 and ip_ok(value):
+            yield Finding(m.start(), m.end(), "IP_ADDRESS", PRIORITY_VALIDATED)
+
+
+def mac_addresses(text: str) -> Iterator[Finding]:
+    for m in _MAC.finditer(text):
+        yield Finding(m.start(), m.end(), "MAC_ADDRESS", PRIORITY_VALIDATED)
+
+
+def _digit_positions(text: str, start: int, end: int) -> list[int]:
+    return [i for i in range(start, end) if text[i].isdigit()]
+
+
+def credit_cards(text: str) -> Iterator[Finding]:
+    """Luhn-valid 12-19 digit windows inside any run of separated digits (the longest valid window wins)."""
+    for m in _CARD.finditer(text):
+        pos = _digit_positions(text, m.start(), m.end())
+        digits = "".join(text[i] for i in pos)
+        found = _best_card_window(digits)
+        if found is not None:
+            a, b = found
+            yield Finding(pos[a], pos[b - 1] + 1, "CREDIT_CARD", PRIORITY_VALIDATED)
+
+
+def _best_card_window(digits: str) -> tuple[int, int] | None:
+    for length in range(min(19, len(digits)), 11, -1):
+        for a in range(0, len(digits) - length + 1):
+            window = digits[a : a + length]
+            if luhn_ok(window) and card_prefix_ok(window):
+                return a, a + length
+    return None
+
+
+def ibans(text: str) -> Iterator[Finding]:
+    """Mod-97-valid IBANs, compact or grouped; trailing words swallowed by the pattern are trimmed off."""
+    for m in _IBAN.finditer(text):
+        raw = m.group(0)
+        keep = [i for i, c in enumerate(raw) if not c.isspace()]
+        compact = "".join(raw[i] for i in keep).upper()
+        for length in range(min(34, len(compact)), 14, -1):
+            if iban_ok(compact[:length]):
+                yield Finding(m.start(), m.start() + keep[length - 1] + 1, "IBAN", PRIORITY_VALIDATED)
+                break
+
+
+def ssns(text: str) -> Iterator[Finding]:
+    for m in _SSN.finditer(text):
+        if ssn_ok(digits_of(m.group(0))):
+            yield Finding(m.start(), m.end(), "US_SSN", PRIORITY_VALIDATED)
+    for m in _SSN_COMPACT.finditer(text):
+        if ssn_ok(m.group(1)):
+            yield Finding(m.start(1), m.end(1), "US_SSN", PRIORITY_VALIDATED)
+
+
+def phones(text: str) -> Iterator[Finding]:
+    """7 to 15 digits with the usual separators, international (+, 00) or national form, optional extension."""
+    for m in _PHONE.finditer(text):
+        value = m.group(0)
+        main = re.split(r"(?i)x|ext|#", value, maxsplit=1)[0]
+        n = sum(c.isdigit() for c in main)
+        if 7 <= n <= 15 and not _DATE.fullmatch(value.strip()):
+            yield Finding(m.start(), m.end(), "PHONE", PRIORITY_PATTERN)
+
+
+def dates_of_birth(text: str) -> Iterator[Finding]:
+    """A date counts as a date of birth when a birth keyword precedes it closely (60 characters)."""
+    for m in _DATE.finditer(text):
+        if _DOB_CONTEXT.search(text, max(0, m.start() - 60), m.start()):
+            yield Finding(m.start(), m.end(), "DATE_OF_BIRTH", PRIORITY_VALIDATED)
+
+
+STRUCTURED: tuple[Recognizer, ...] = (
+    emails, urls, ip_addresses, mac_addresses, credit_cards, ibans, ssns, phones, dates_of_birth,
+)
+
+_IBAN_HEAD = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}", _I)
+
+
+def split_ibans(text: str, squeezed: str, index: list[int]) -> Iterator[Finding]:
+    """IBANs broken by line breaks or odd spacing, found on the whitespace-squeezed view.
+
+    ``index`` maps squeezed positions to ``text``. Each candidate starts at a
+    token of ``text`` that looks like an IBAN head and must end at a token end.
+    """
+    where = {pos: i for i, pos in enumerate(index)}
+    for m in _IBAN_HEAD.finditer(text):
+        s = where.get(m.start())
+        if s is None:
+            continue
+        compact = squeezed[s : s + 34].upper()
+        alnum = len(compact) if compact.isalnum() else next(i for i, c in enumerate(compact) if not c.isalnum())
+        for length in range(alnum, 14, -1):
+            end = index[s + length - 1] + 1
+            if (end >= len(text) or not text[end].isalnum()) and iban_ok(compact[:length]):
+                yield Finding(s, s + length, "IBAN", PRIORITY_VALIDATED)
+                break
+
+
+def pattern_recognizer(name: str, regex: str) -> Recognizer:
+    compiled = re.compile(regex, _I)
+
+    def find(text: str) -> Iterator[Finding]:
+        for m in compiled.finditer(text):
+            yield Finding(m.start(), m.end(), name, PRIORITY_VALIDATED)
+
+    return find
+
+
+def deny_list_recognizer(terms: list[str]) -> Recognizer | None:
+    words = sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return pattern_recognizer("DENY_LIST", r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+__all__ = ["STRUCTURED", "Recognizer", "deny_list_recognizer", "emails", "pattern_recognizer", "split_ibans"]
