@@ -23,6 +23,7 @@ from pydantic import Field, SecretStr, field_validator
 from edgewise.cloud.settings import CloudSettings
 from edgewise.router.settings import RouterSettings
 from edgewise.uplink.settings import UplinkSettings
+from edgewise.perimeter.settings import PerimeterSettings
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     uplink: UplinkSettings = Field(default_factory=UplinkSettings)
     cloud: CloudSettings = Field(default_factory=CloudSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    perimeter: PerimeterSettings = Field(default_factory=PerimeterSettings)
 
     @field_validator("data_dir", mode="after")
     @classmethod
