@@ -33,6 +33,7 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
     grammar: str | None = None  # GBNF, root rule "root"
     logprobs: bool = False
+    ignore_eos: bool = False  # keep generating past end-of-generation tokens (benchmarks, llama.cpp's flag)
 
     @property
     def greedy(self) -> bool:

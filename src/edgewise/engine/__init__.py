@@ -1,0 +1,34 @@
+"""Local inference on llama.cpp: continuous batching, native sampling, grammars, LoRA.
+
+Use :func:`open_engine` for in-process work and :class:`EngineManager` to serve
+several names. Nothing outside this package touches llama-cpp-python objects.
+"""
+
+from __future__ import annotations
+
+from edgewise.engine.types import Chunk, Completion, Engine, GenerationRequest, SamplingParams, Usage
+
+__all__ = [
+    "Chunk",
+    "Completion",
+    "Engine",
+    "EngineManager",
+    "GenerationRequest",
+    "LocalEngine",
+    "SamplingParams",
+    "Usage",
+    "open_engine",
+]
+
+
+def __getattr__(name: str) -> object:
+    # llama_cpp is imported only when an engine is actually needed
+    if name in ("EngineManager", "open_engine"):
+        from edgewise.engine import manager
+
+        return getattr(manager, name)
+    if name == "LocalEngine":
+        from edgewise.engine.local import LocalEngine
+
+        return LocalEngine
+    raise AttributeError(name)
