@@ -1,0 +1,110 @@
+"""Decode camera frames safely and fit them to the detector's square canvas.
+
+Why by hand: Pillow decodes, but the policy (what counts as too big, corrupt or
+not an image, and how a variable-size frame is letterboxed) is the station's
+contract, shared by the trainer, the ONNX runtime, the CLI and the HTTP route so
+that all of them see exactly the same pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from edgewise.apps.inspection.errors import ImageTooLarge, InvalidImage
+
+#: File suffixes the CLI and the drop-folder watcher pick up.
+IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Bytes of a JPEG/PNG/... -> 8-bit grayscale array ``(H, W)``.
+
+    Raises :class:`InvalidImage` for empty, truncated, corrupt or non-image data and
+    :class:`ImageTooLarge` when the header announces more than ``max_pixels`` pixels
+    (checked before the pixels are decoded, so a decompression bomb costs nothing).
+    """
+    if not data:
+        raise InvalidImage("The image is empty (0 bytes). Send a JPEG, PNG, BMP or TIFF file.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            width, height = img.size
+            if width * height > max_pixels:
+                raise ImageTooLarge(
+                    f"The image is {width}x{height} pixels, more than the {max_pixels} this station accepts; "
+                    "crop it to the part or raise inspection.max_pixels."
+                )
+            img.load()
+    except (ImageTooLarge, InvalidImage):
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidImage(f"This is not an image Pillow can read ({type(exc).__name__}). Send a JPEG or PNG.") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InvalidImage(f"The image is corrupt or truncated ({exc}). Re-capture or re-send it.") from exc
+    if width < 8 or height < 8:
+        raise InvalidImage(f"The image is {width}x{height} pixels; at least 8x8 is needed.")
+    return np.asarray(img.convert("L"), dtype=np.uint8)
+
+
+def load_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read and decode an image file (see :func:`decode_image`)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidImage(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    try:
+        return decode_image(data, max_pixels=max_pixels)
+    except InvalidImage as exc:
+        raise type(exc)(f"{path}: {exc.message}") from exc
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a frame sits on the canvas: scaled by ``scale`` into the top-left ``h`` x ``w`` corner."""
+
+    scale: float
+    height: int
+    width: int
+    src_height: int
+    src_width: int
+
+
+def letterbox(gray: np.ndarray, size: int) -> tuple[np.ndarray, Placement]:
+    """Scale ``gray`` (aspect kept) so its longer side is ``size``; pad to ``size`` x ``size`` with black.
+
+    Returns the canvas as float32 in [0, 1] and the placement needed to map the
+    heatmap back onto the original pixels.
+    """
+    src_h, src_w = gray.shape
+    scale = size / max(src_h, src_w)
+    h, w = max(1, round(src_h * scale)), max(1, round(src_w * scale))
+    resized = Image.fromarray(gray).resize((w, h), Image.Resampling.BILINEAR)
+    canvas = np.zeros((size, size), dtype=np.float32)
+    canvas[:h, :w] = np.asarray(resized, dtype=np.float32) / 255.0
+    return canvas, Placement(scale=scale, height=h, width=w, src_height=src_h, src_width=src_w)
+
+
+def list_images(paths: list[Path]) -> list[Path]:
+    """Expand files and folders (recursively) into image files, sorted, masks (``*.png`` next to a ``.jpg``) skipped."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(f for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InvalidImage(f"No file or folder at {p}.")
+    stems_with_jpg = {f.with_suffix("") for f in out if f.suffix.lower() in (".jpg", ".jpeg")}
+    return [f for f in out if not (f.suffix.lower() == ".png" and f.with_suffix("") in stems_with_jpg)]
+
+
+__all__ = ["IMAGE_SUFFIXES", "Placement", "decode_image", "letterbox", "list_images", "load_image"]

