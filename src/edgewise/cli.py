@@ -52,6 +52,10 @@ def _register() -> None:
 
     app.add_typer(link_app, name="link")
     app.add_typer(cloud_app, name="cloud")
+    from edgewise.perimeter.cli import audit_app, perimeter_app
+
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(perimeter_app, name="perimeter")
 
 
 _register()

@@ -33,6 +33,7 @@ log = logging.getLogger("edgewise.server")
 #: Modules whose ``router`` is mounted on the app (each owns its auth dependency).
 ROUTER_MODULES: list[str] = [
     "edgewise.server.routes_openai",
+    "edgewise.perimeter.api",
 ]
 
 #: Per-path body limits that differ from ``settings.max_body_bytes`` (uploads).
