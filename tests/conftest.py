@@ -54,3 +54,52 @@ def isolated_env(
     monkeypatch.setenv("EDGEWISE_DATA_DIR", str(data))
     monkeypatch.setenv("EDGEWISE_CONFIG", str(home / "config.toml"))
     yield data
+
+
+# --- network guard (perimeter, issue 3) -------------------------------------------------------
+# Every test run proves the node stays local: a connect() or sendto() from this
+# process to anything but loopback (or a Unix socket) fails at once. Only the
+# perimeter's gateway may reach the network, and its tests use 127.0.0.1.
+# Subprocesses started by tests are not covered (they get their own interpreter).
+
+
+class NonLoopbackConnectionBlocked(ConnectionRefusedError):
+    """Raised by the test-run guard for any socket aimed at a non-loopback address."""
+
+
+def _is_loopback_address(address: object) -> bool:
+    import ipaddress
+
+    if not isinstance(address, tuple):  # AF_UNIX paths, abstract sockets
+        return True
+    host = str(address[0]).split("%")[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: would need DNS and leave the machine
+
+
+@pytest.fixture(scope="session", autouse=True)
+def block_non_loopback_sockets() -> Iterator[None]:
+    import socket
+
+    originals = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto")}
+
+    def guarded(name: str) -> object:
+        original = originals[name]
+
+        def method(self: socket.socket, *args: object) -> object:
+            address = args[-1]
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback_address(address):
+                raise NonLoopbackConnectionBlocked(f"test run: {name} to non-loopback address {address!r} blocked")
+            return original(self, *args)
+
+        return method
+
+    for name in originals:
+        setattr(socket.socket, name, guarded(name))
+    yield
+    for name, original in originals.items():
+        setattr(socket.socket, name, original)
