@@ -56,6 +56,9 @@ def _register() -> None:
 
     app.add_typer(audit_app, name="audit")
     app.add_typer(perimeter_app, name="perimeter")
+    from edgewise.apps.maintenance.cli import app as maintenance_app
+
+    app.add_typer(maintenance_app, name="maintenance")
 
 
 _register()

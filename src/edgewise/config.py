@@ -24,6 +24,7 @@ from edgewise.cloud.settings import CloudSettings
 from edgewise.router.settings import RouterSettings
 from edgewise.uplink.settings import UplinkSettings
 from edgewise.perimeter.settings import PerimeterSettings
+from edgewise.apps.maintenance.settings import MaintenanceSettings
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     cloud: CloudSettings = Field(default_factory=CloudSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
     perimeter: PerimeterSettings = Field(default_factory=PerimeterSettings)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -1,0 +1,32 @@
+"""Settings of the predictive-maintenance app (``[maintenance]`` in config.toml, ``EDGEWISE_MAINTENANCE__*``).
+
+Every default is chosen a priori from vibration practice, never fitted to a
+particular recording: the app is judged on recordings it has not seen.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class MaintenanceSettings(BaseModel):
+    """Knobs of the digital twin, the alarm logic and the MQTT layout."""
+
+    window_s: float = Field(0.2, gt=0, description="Analysis window; files shorter than 2 windows are one window.")
+    false_alarm_rate: float = Field(
+        0.005, gt=0, lt=0.5, description="Share of healthy windows allowed above the threshold (per window)."
+    )
+    smoothing: float = Field(0.3, gt=0, le=1, description="EWMA weight of the newest score in the health index.")
+    alarm_after: int = Field(3, ge=1, description="Consecutive windows above the threshold that raise an alarm.")
+    clear_after: int = Field(5, ge=1, description="Consecutive windows below clear_level that clear an alarm.")
+    clear_level: float = Field(0.8, gt=0, le=1, description="Health index below which an alarm may clear.")
+    failure_level: float = Field(
+        10.0, gt=1, description="Health index taken as end of life (10 = ten times the alarm distance)."
+    )
+    rul_points: int = Field(30, ge=4, description="Most recent health points the remaining-life trend is fitted on.")
+    slip: float = Field(0.03, ge=0, lt=0.2, description="Relative tolerance around bearing fault frequencies.")
+    summary_every_s: float = Field(3600.0, gt=0, description="Recording time between health summaries sent upstream.")
+    topic_prefix: str = Field("edgewise/vib", description="MQTT topic root: <prefix>/<asset>/blocks, .../events.")
+
+
+__all__ = ["MaintenanceSettings"]
