@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import base64
+import json
+
 import httpx
 import pytest
 import zstandard
 
 from edgewise.perimeter.types import DataClass
-from edgewise.uplink.protocol import INGEST_PATH, encode_batch
+from edgewise.uplink.protocol import INGEST_PATH, encode_body, encode_headers
 from edgewise.uplink.types import Message
 from tests.cloud.helpers import Collector
 
@@ -26,15 +29,19 @@ def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Collec
     c.stop()
 
 
-def body(node: str, stream: str, seqs: list[int], dc: DataClass = DataClass.EVENT) -> bytes:
+def body(node: str, stream: str, seqs: list[int], dc: DataClass = DataClass.EVENT, compress: bool = True) -> tuple[dict[str, str], bytes]:
     msgs = [Message(stream, s, f"k:{stream}:{s}", dc, 1.0 * s, f'{{"n":{s}}}'.encode(), "application/json", 10) for s in seqs]
-    return encode_batch(node, "ob", msgs, {"dropped_full": 0})[0]
+    headers = encode_headers(node, "ob", msgs, {"dropped_full": 0})
+    data, _ = encode_body(msgs, compress=compress)
+    if isinstance(data, bytes):
+        return {**headers, "content-encoding": "zstd"}, data
+    return headers, json.dumps(data).encode()
 
 
-def post(c: Collector, token: str | None, data: bytes) -> httpx.Response:
-    headers = {"Content-Encoding": "zstd"}
+def post(c: Collector, token: str | None, batch: tuple[dict[str, str], bytes] | bytes) -> httpx.Response:
+    headers, data = batch if isinstance(batch, tuple) else (encode_headers("node-a", "ob", [Message("s", 1, "k", DataClass.EVENT, 0.0, b"")], {}) | {"content-encoding": "zstd"}, batch)
     if token:
-        headers["Authorization"] = f"Bearer {token}"
+        headers = {**headers, "Authorization": f"Bearer {token}"}
     return httpx.post(c.url + INGEST_PATH, content=data, headers=headers, timeout=10)
 
 
@@ -43,6 +50,13 @@ def test_ingest_needs_a_valid_node_token(collector: tuple[Collector, str]) -> No
     assert post(c, None, body("node-a", "s", [1])).status_code == 401
     r = post(c, "ewn_wrong", body("node-a", "s", [1]))
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_plain_json_batches_with_inline_payloads_are_accepted(collector: tuple[Collector, str]) -> None:
+    c, token = collector
+    r = post(c, token, body("node-a", "plain", [1, 2], compress=False))
+    assert r.json() == {"accepted": 2, "duplicates": 0, "acked_seq": 2}
+    assert [base64.b64decode(m["payload_b64"]) for m in c.messages("node-a", "plain")] == [b'{"n":1}', b'{"n":2}']
 
 
 def test_a_token_cannot_write_for_another_node(collector: tuple[Collector, str]) -> None:

@@ -29,7 +29,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CollectorS
 def batch(node: str, stream: str, seqs: list[int], *, outbox: str = "ob1", dc: DataClass = DataClass.EVENT) -> BatchEnvelope:
     msgs = [
         WireMessage(seq=s, key=f"{outbox}:{stream}:{s}", created=1000.0 + s, raw_bytes=100,
-                    payload_b64=base64.b64encode(f"{stream}-{s}".encode()).decode())
+                    b64=base64.b64encode(f"{stream}-{s}".encode()).decode())
         for s in seqs
     ]  # fmt: skip
     return BatchEnvelope(node_id=node, outbox_id=outbox, stream=stream, data_class=dc, messages=msgs,

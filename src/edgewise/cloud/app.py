@@ -2,7 +2,7 @@
 
 Routes:
 
-* ``POST /v1/ingest``: a zstd batch from a node (``Authorization: Bearer <node token>``);
+* ``POST /v1/ingest``: a batch from a node (``uplink/protocol.py``) (``Authorization: Bearer <node token>``);
   answers ``{"accepted", "duplicates", "acked_seq"}`` once the batch is committed.
 * ``GET /api/v1/fleet``: the fleet view as JSON; ``GET /fleet``: the same as HTML.
 * ``GET /api/v1/messages``: stored messages of one stream, in arrival order (paging).
@@ -76,7 +76,7 @@ def build_collector_app(cloud: CloudSettings, database_url: str) -> FastAPI:
     async def ingest(request: Request) -> IngestAck:
         node_id = await asyncio.to_thread(store.authenticate, _bearer(request))
         body = await request.body()
-        env, size = decode_batch(body, max_bytes=cloud.max_batch_bytes)
+        env, size = decode_batch(request.headers, body, max_bytes=cloud.max_batch_bytes)
         if env.node_id != node_id:
             raise AuthenticationError(f"This token belongs to node '{node_id}', not '{env.node_id}'.")
         res = await asyncio.to_thread(store.ingest, node_id, env, wire_bytes=len(body), decompressed_bytes=size)

@@ -42,10 +42,10 @@ def status(as_json: JsonOpt = False) -> None:
     stats = store.stats()
     store.close()
     if as_json:
-        typer.echo(json.dumps({"node_id": settings.uplink.node_id, "collector_url": settings.uplink.collector_url,
+        typer.echo(json.dumps({"node_id": settings.uplink.node_id, "destination": settings.uplink.destination,
                                "streams": [s.to_dict() for s in stats]}, indent=2))  # fmt: skip
         return
-    console.print(f"node [bold]{settings.uplink.node_id}[/] -> {settings.uplink.collector_url}")
+    console.print(f"node [bold]{settings.uplink.node_id}[/] -> destination {settings.uplink.destination!r}")
     table = Table("stream", "pending", "bytes", "oldest", "next seq", "acked seq", "dropped full/ttl", "rejected", "last error")
     for s in stats:
         table.add_row(s.stream, str(s.pending), _size(s.pending_bytes), _age(s.oldest_age_s), str(s.next_seq),

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from edgewise.metrics import NodeMetrics
-from edgewise.perimeter.types import DataClass, EgressRefused
+from edgewise.perimeter.types import EgressRefused
 from edgewise.uplink.errors import LinkError
 from edgewise.uplink.pacing import Backoff, TokenBucket
-from edgewise.uplink.protocol import IngestAck, encode_batch
+from edgewise.uplink.protocol import IngestAck
 from edgewise.uplink.settings import UplinkSettings
 from edgewise.uplink.store import OutboxStore
+from edgewise.uplink.types import Message
 from edgewise.uplink.uplink_metrics import UplinkMetrics
 
 log = logging.getLogger("edgewise.uplink")
@@ -30,7 +31,11 @@ log = logging.getLogger("edgewise.uplink")
 class Transport(Protocol):
     """Carries one compressed batch to the collector (through the perimeter gateway)."""
 
-    def post_batch(self, data_class: DataClass, body: bytes) -> IngestAck: ...
+    def post_batch(
+        self, node_id: str, outbox_id: str, messages: list[Message], counters: dict[str, int]
+    ) -> tuple[IngestAck, int]:
+        """Deliver one batch; returns the collector's acknowledgement and the bytes put on the wire."""
+        ...
 
 
 class Forwarder:
@@ -51,9 +56,14 @@ class Forwarder:
         self.metrics = UplinkMetrics(metrics) if metrics is not None else None
         self._backoff: dict[str, Backoff] = {}
         self._next_try: dict[str, float] = {}
+        self._ratio: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.online: bool | None = None  # None until the first attempt
+
+    def _estimate(self, stream: str, payload_bytes: int) -> int:
+        """Expected wire bytes of a batch: the stream's last compression ratio (1.0 at first)."""
+        return int(payload_bytes * self._ratio.get(stream, 1.0))
 
     # --- one step ---------------------------------------------------------------------
     def send_one(self, stream: str) -> int:
@@ -64,22 +74,24 @@ class Forwarder:
             return 0
         st = self.store.stats(stream)[0]
         counters = {"dropped_full": st.dropped_full, "dropped_ttl": st.dropped_ttl, "rejected_full": st.rejected_full}
-        body, _ = encode_batch(s.node_id, self.store.outbox_id, batch, counters, s.compression_level)
         payload_bytes = sum(len(m.payload) for m in batch)
-        wait = self.bucket.reserve(len(body))
+        # the cap is charged before sending, from the payload size, then corrected with the real wire size
+        wait = self.bucket.reserve(self._estimate(stream, payload_bytes))
         if wait > 0:
             self.sleep(wait)
         try:
-            ack = self.transport.post_batch(batch[0].data_class, body)
+            ack, wire = self.transport.post_batch(s.node_id, self.store.outbox_id, batch, counters)
         except (LinkError, EgressRefused) as exc:
-            self.store.record_send(stream, wire_bytes=len(body), payload_bytes=0, ok=False, error=exc.message[:500])
+            self.store.record_send(stream, wire_bytes=0, payload_bytes=0, ok=False, error=exc.message[:500])
             raise
+        self.bucket.reserve(wire - self._estimate(stream, payload_bytes))
+        self._ratio[stream] = wire / max(payload_bytes, 1)
         if ack.acked_seq < batch[-1].seq:
             raise LinkError(f"Collector acknowledged seq {ack.acked_seq}, expected {batch[-1].seq}.")
         self.store.ack(stream, batch[-1].seq)
-        self.store.record_send(stream, wire_bytes=len(body), payload_bytes=payload_bytes, ok=True)
+        self.store.record_send(stream, wire_bytes=wire, payload_bytes=payload_bytes, ok=True)
         if self.metrics:
-            self.metrics.batch_sent(stream, len(batch), len(body))
+            self.metrics.batch_sent(stream, len(batch), wire)
         return len(batch)
 
     def run_once(self, now: float | None = None) -> int:

@@ -29,7 +29,7 @@ class UplinkSettings(BaseModel):
     """Every knob of the store-and-forward uplink."""
 
     enabled: bool = Field(False, description="Run the forwarder inside `edgewise serve`.")
-    collector_url: str = Field("http://127.0.0.1:8090", description="Base URL of the cloud collector.")
+    destination: str = Field("collector", description="Name of the collector in the perimeter egress policy.")
     node_id: str = Field(default_factory=socket.gethostname, description="This node's name at the collector.")
     token: SecretStr | None = Field(None, description="Per-node token issued by `edgewise cloud token add`.")
     durability: Literal["full", "normal"] = Field(
