@@ -82,6 +82,8 @@ def read_table(
     if header == "auto" and toks and not any(_is_number(t) for t in toks):
         names, first = toks, first + 1
     body = lines[first:]
+    if not any(line.strip() for line in body):
+        raise RecordingError(f"{path}: no data rows")
     try:
         arr = np.loadtxt(io.StringIO("\n".join(body)), delimiter=sep, ndmin=2, dtype=np.float64)
     except ValueError:
