@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote_plus
 
-_B64 = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])")
 _PCT = re.compile(r"[^\s%]{0,256}(?:%[0-9a-fA-F]{2}[^\s%]{0,256}){1,512}")
 MAX_FRAGMENT = 1_000_000
 

@@ -2,7 +2,7 @@
 
 The model (``ner_model/``) is trained in this repository on synthetic data
 (``perimeter.training.train_ner``); it is loaded from disk only, never
-downloaded. Long texts are cut into chunks at whitespace so memory and time
+downloaded. Text is cut into lines (and long lines at whitespace) so memory and time
 stay linear, and the caller's deadline is checked between chunks.
 """
 
@@ -18,18 +18,22 @@ from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
 SHIPPED_MODEL = Path(__file__).resolve().parent / "ner_model"
 LABELS = {"PERSON": "PERSON", "PER": "PERSON", "ORG": "ORGANIZATION", "LOC": "LOCATION", "GPE": "LOCATION"}
 CHUNK_CHARS = 4000
+BATCH = 32
 
 
-def _chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+def _segments(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """Lines of ``text`` (entities never cross a line break), long lines cut at whitespace."""
     pos = 0
-    while pos < len(text):
-        end = min(len(text), pos + size)
-        if end < len(text):
-            cut = max(text.rfind("\n", pos, end), text.rfind(" ", pos, end))
-            if cut > pos + size // 2:
-                end = cut + 1
-        yield pos, text[pos:end]
-        pos = end
+    for line in text.split("\n"):
+        start, end_of_line = pos, pos + len(line)
+        while end_of_line - start > size:
+            cut = text.rfind(" ", start, start + size)
+            cut = cut + 1 if cut > start + size // 2 else start + size
+            yield start, text[start:cut]
+            start = cut
+        if line.strip():
+            yield start, text[start:end_of_line]
+        pos = end_of_line + 1
 
 
 class NerModel:
@@ -46,14 +50,17 @@ class NerModel:
 
     def find(self, text: str, check: Callable[[], None] = lambda: None) -> list[Finding]:
         out: list[Finding] = []
-        for offset, chunk in _chunks(text):
+        segments = list(_segments(text))
+        for i in range(0, len(segments), BATCH):
             check()
+            batch = segments[i : i + BATCH]
             with self._lock:
-                doc = self._nlp(chunk)
-            for ent in doc.ents:
-                label = LABELS.get(ent.label_)
-                if label is not None:
-                    out.append(Finding(offset + ent.start_char, offset + ent.end_char, label, PRIORITY_MODEL))
+                docs = list(self._nlp.pipe([seg for _, seg in batch]))
+            for (offset, _), doc in zip(batch, docs, strict=True):
+                for ent in doc.ents:
+                    label = LABELS.get(ent.label_)
+                    if label is not None:
+                        out.append(Finding(offset + ent.start_char, offset + ent.end_char, label, PRIORITY_MODEL))
         return out
 
 

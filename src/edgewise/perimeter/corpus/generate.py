@@ -41,9 +41,12 @@ class Split:
     seed_base: int
     lower_rate: float
     upper_rate: float
+    filler_rate: float = 0.0  # chance of surrounding a sample with random Faker sentences (negatives in context)
 
 
-TRAIN = Split("train", ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"), templates_train.TEMPLATES, 1_000, 0.08, 0.04)
+TRAIN = Split(
+    "train", ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"), templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.6
+)
 HELDOUT = Split(
     "heldout", ("en_GB", "en_AU", "pl_PL", "sv_SE", "pt_BR", "es_MX"), templates_heldout.TEMPLATES, 900_000, 0.03, 0.02
 )
@@ -67,6 +70,17 @@ def _fill(template: str, fake: Faker, rng: random.Random) -> Sample:
     return Sample("".join(parts), tuple(spans))
 
 
+def _with_filler(sample: Sample, fake: Faker, rng: random.Random) -> Sample:
+    """Random sentences before and/or after: teaches that capitalised ordinary words are not names."""
+    sep = rng.choice((" ", " ", "\n"))
+    before = sep.join(str(fake.sentence()) for _ in range(rng.randint(0, 2)))
+    after = sep.join(str(fake.sentence()) for _ in range(rng.randint(0, 2)))
+    prefix = before + sep if before else ""
+    shift = len(prefix)
+    text = prefix + sample.text + (sep + after if after else "")
+    return Sample(text, tuple(Span(s.start + shift, s.end + shift, s.type) for s in sample.spans))
+
+
 def _recase(sample: Sample, rng: random.Random, split: Split) -> Sample:
     r = rng.random()
     if r < split.lower_rate:
@@ -85,7 +99,10 @@ def generate(split: Split, n: int, seed: int = 0) -> list[Sample]:
     out: list[Sample] = []
     for _ in range(n):
         fake = fakers[rng.choice(split.locales)]
-        out.append(_recase(_fill(rng.choice(split.templates), fake, rng), rng, split))
+        sample = _fill(rng.choice(split.templates), fake, rng)
+        if rng.random() < split.filler_rate:
+            sample = _with_filler(sample, fake, rng)
+        out.append(_recase(sample, rng, split))
     return out
 
 
