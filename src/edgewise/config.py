@@ -20,9 +20,11 @@ from typing import Any
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
+from edgewise.federated.settings import FederatedSettings
 from edgewise.cloud.settings import CloudSettings
 from edgewise.router.settings import RouterSettings
 from edgewise.uplink.settings import UplinkSettings
+from edgewise.apps.inspection.settings import InspectionSettings
 from edgewise.perimeter.settings import PerimeterSettings
 from edgewise.apps.maintenance.settings import MaintenanceSettings
 from pydantic_settings import (
@@ -71,9 +73,11 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(None, description="If set, every /v1 route needs 'Authorization: Bearer <key>'.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
     log_level: str = Field("info", description="uvicorn / edgewise log level.")
+    federated: FederatedSettings = Field(default_factory=FederatedSettings)
     uplink: UplinkSettings = Field(default_factory=UplinkSettings)
     cloud: CloudSettings = Field(default_factory=CloudSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    inspection: InspectionSettings = Field(default_factory=InspectionSettings)
     perimeter: PerimeterSettings = Field(default_factory=PerimeterSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
 
