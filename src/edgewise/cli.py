@@ -56,9 +56,15 @@ def _register() -> None:
 
     app.add_typer(audit_app, name="audit")
     app.add_typer(perimeter_app, name="perimeter")
+    from edgewise.apps.inspection.cli import app as inspect_app
+
+    app.add_typer(inspect_app, name="inspect")
     from edgewise.apps.maintenance.cli import app as maintenance_app
 
     app.add_typer(maintenance_app, name="maintenance")
+    from edgewise.federated.cli import app as federate_app
+
+    app.add_typer(federate_app, name="federate")
 
 
 _register()

@@ -33,7 +33,7 @@ class FederatedSettings(BaseModel):
     dp_noise_multiplier: float = Field(0.3, ge=0, description="Gaussian noise multiplier z when DP is on.")
     dp_initial_clip: float = Field(0.1, gt=0, description="Initial clipping norm of the adaptive clipping.")
     dp_delta: float = Field(1e-5, gt=0, lt=1, description="delta at which epsilon is reported.")
-    egress_destination: str = Field("flower://superlink", description="Destination recorded for model updates.")
+    egress_destination: str = Field("federation", description="Egress-policy destination that model updates go to.")
     threads: int | None = Field(None, ge=1, description="torch threads (default: torch's choice).")
 
 

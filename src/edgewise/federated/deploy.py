@@ -1,0 +1,120 @@
+"""Flower's deployment engine on one machine or a fleet: SuperLink, SuperNodes, ``flwr run``.
+
+These are Flower's own executables (``flower-superlink``, ``flower-supernode``,
+``flwr``); this module only builds their command lines, starts them with the
+venv's ``bin/`` on ``PATH`` (the SuperLink spawns ``flwr-serverapp`` and the
+SuperNodes ``flwr-clientapp`` by name) and submits runs of the Flower App in
+``flwr_app/`` whose components are :mod:`~edgewise.federated.server_app` and
+:mod:`~edgewise.federated.client_app`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edgewise.errors import EdgewiseError
+
+APP_DIR = Path(__file__).with_name("flwr_app")
+CONNECTION = "edgewise"
+
+
+class DeploymentError(EdgewiseError):
+    code = "federation_deployment_error"
+
+
+def flower_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment with the interpreter's ``bin/`` first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra or {})
+    return env
+
+
+def superlink_argv(host: str, port: int, database: Path | None = None) -> list[str]:
+    argv = ["flower-superlink", "--insecure", "--host", host, "--port", str(port),
+            "--disable-runtime-dependency-installation"]
+    return argv + (["--database", str(database)] if database else [])
+
+
+def node_config_arg(config: dict[str, Any]) -> str:
+    """Flower's ``--node-config`` syntax: space-separated ``key=value`` with TOML values."""
+    return " ".join(f"{k}={json.dumps(v) if isinstance(v, str) else v}" for k, v in config.items())
+
+
+def supernode_argv(superlink: str, port: int, node_config: dict[str, Any], host: str = "127.0.0.1") -> list[str]:
+    return ["flower-supernode", "--insecure", "--superlink", superlink, "--host", host, "--port", str(port),
+            "--node-config", node_config_arg(node_config)]
+
+
+def write_flwr_home(home: Path, superlink: str) -> Path:
+    """A Flower CLI config whose default connection is ``superlink`` (plain gRPC on a trusted network)."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "config.toml"
+    path.write_text(
+        f'[superlink]\ndefault = "{CONNECTION}"\n\n[superlink.{CONNECTION}]\naddress = "{superlink}"\ninsecure = true\n'
+    )
+    return path
+
+
+def run_config_arg(values: dict[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}"
+                    for k, v in values.items() if v is not None)
+
+
+def submit_argv(run_config: dict[str, Any], app_dir: Path = APP_DIR) -> list[str]:
+    return ["flwr", "run", str(app_dir), CONNECTION, "--run-config", run_config_arg(run_config), "--stream"]
+
+
+@dataclass
+class Processes:
+    """Processes started here, stopped in reverse order (terminate, then kill after a grace period)."""
+
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, argv: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env or flower_env(),
+                                    start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def check_alive(self) -> None:
+        for p in self.procs:
+            if p.poll() is not None:
+                raise DeploymentError(f"{' '.join(map(str, p.args[:2]))} exited with code {p.returncode}; see its log.")
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.time() + grace_s
+        for p in reversed(self.procs):
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs.clear()
+
+
+def submit_run(run_config: dict[str, Any], flwr_home: Path, *, log: Path, timeout_s: float) -> int:
+    """``flwr run`` the Edgewise app on the SuperLink named in ``flwr_home``; waits for it to finish."""
+    env = flower_env({"FLWR_HOME": str(flwr_home)})
+    with log.open("ab") as out:
+        done = subprocess.run(submit_argv(run_config), stdout=out, stderr=subprocess.STDOUT, env=env,
+                              timeout=timeout_s, check=False)
+    return done.returncode
+
+
+__all__ = [
+    "APP_DIR", "DeploymentError", "Processes", "flower_env", "node_config_arg", "run_config_arg", "submit_argv",
+    "submit_run", "supernode_argv", "superlink_argv", "write_flwr_home",
+]
