@@ -103,6 +103,7 @@ def test_logprobs_match_greedy_choice(engine: LocalEngine) -> None:
     assert len(out.logprobs) == 6 and all(lp <= 0 for lp in out.logprobs)
 
 
-def test_chat_format_stops_at_end_of_turn(engine: LocalEngine) -> None:
-    out = engine.chat([{"role": "user", "content": "Say hi."}], SamplingParams(temperature=0, max_tokens=64))
-    assert "<end_of_turn>" not in out.text and "<start_of_turn>" not in out.text
+def test_chat_answers_and_stops_at_the_next_turn(engine: LocalEngine) -> None:
+    out = engine.chat([{"role": "user", "content": "What is the capital of France?"}], SamplingParams(temperature=0, max_tokens=64))
+    assert "Paris" in out.text
+    assert "User:" not in out.text and out.finish_reason == "stop"

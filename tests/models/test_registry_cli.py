@@ -70,7 +70,7 @@ def test_secret_files_are_owner_only(tmp_path: Path) -> None:
 
 
 def test_run_streams_a_completion() -> None:
-    r = cli("run", "The capital of France is", "--raw", "-n", "5", "-t", "0")
+    r = cli("run", "What is the capital of France?", "-n", "12", "-t", "0")
     assert r.returncode == 0, r.stderr
     assert "Paris" in r.stdout
 

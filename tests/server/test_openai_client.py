@@ -9,7 +9,7 @@ import openai
 import pytest
 
 MODEL = "gemma-3-270m"
-HELLO = [{"role": "user", "content": "Write one short sentence about the sea."}]
+HELLO = [{"role": "user", "content": "What is the capital of France?"}]
 
 
 def test_chat_non_streaming_returns_text_and_usage(client) -> None:
@@ -39,7 +39,7 @@ def test_chat_stream_matches_non_stream_under_greedy(client) -> None:
 
 
 def test_completion_continues_a_prompt(client) -> None:
-    r = client.completions.create(model=MODEL, prompt="The capital of France is", max_tokens=6, temperature=0)
+    r = client.completions.create(model=MODEL, prompt="Question: What is the capital of France?\nAnswer:", max_tokens=6, temperature=0)
     assert r.object == "text_completion"
     assert "Paris" in r.choices[0].text
     assert r.usage.completion_tokens <= 6

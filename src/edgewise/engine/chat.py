@@ -1,11 +1,10 @@
 """Turn a list of chat messages into one prompt string for a completion model.
 
 A GGUF may carry its own Jinja chat template (``tokenizer.chat_template``); we
-render it in a sandbox, as llama.cpp and Ollama do. The embedded Gemma 3 270M is
-a *base* model without a template, so for the ``gemma*`` architectures we fall
-back to Gemma's own turn markers (the tokens exist in its vocabulary), and to
-ChatML for anything else. The stop markers of each format are returned too, so
-the engine ends a turn where the format says it ends.
+render it in a sandbox, as llama.cpp and Ollama do. A GGUF without one is a
+completion (base) model, like the embedded Gemma 3 270M: it gets a plain
+transcript. The stop markers of each format are returned too, so the engine
+ends a turn where the format says it ends.
 """
 
 from __future__ import annotations
@@ -40,32 +39,23 @@ def message_text(content: Any) -> str:
     raise InvalidRequest("Message content must be a string or a list of text parts.", param="messages")
 
 
-def _gemma(messages: list[dict[str, Any]]) -> ChatPrompt:
-    # Gemma has no system role: the system text is prefixed to the first user turn.
+def _transcript(messages: list[dict[str, Any]]) -> ChatPrompt:
+    """A plain ``User:`` / ``Assistant:`` transcript for base models without a chat template.
+
+    Measured on the embedded Gemma 3 270M (a base model): Gemma's own turn markers
+    make it echo the question, while a plain transcript gets answers such as
+    "The capital of France is Paris." The next speaker label is the stop marker.
+    """
     system = "\n\n".join(message_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer"))
-    parts: list[str] = []
-    first_user = True
+    parts = [f"{system}\n\n"] if system else []
     for m in messages:
         role = m.get("role")
         if role in ("system", "developer"):
             continue
-        text = message_text(m.get("content"))
-        if role == "user" and first_user and system:
-            text = f"{system}\n\n{text}"
-        if role == "user":
-            first_user = False
-        turn = "model" if role == "assistant" else "user"
-        parts.append(f"<start_of_turn>{turn}\n{text}<end_of_turn>\n")
-    if first_user and system:  # only a system message
-        parts.append(f"<start_of_turn>user\n{system}<end_of_turn>\n")
-    parts.append("<start_of_turn>model\n")
-    return ChatPrompt("".join(parts), ("<end_of_turn>", "<start_of_turn>"))
-
-
-def _chatml(messages: list[dict[str, Any]]) -> ChatPrompt:
-    parts = [f"<|im_start|>{m.get('role')}\n{message_text(m.get('content'))}<|im_end|>\n" for m in messages]
-    parts.append("<|im_start|>assistant\n")
-    return ChatPrompt("".join(parts), ("<|im_end|>", "<|im_start|>"))
+        label = "Assistant" if role == "assistant" else "User"
+        parts.append(f"{label}: {message_text(m.get('content')).strip()}\n")
+    parts.append("Assistant:")
+    return ChatPrompt("".join(parts), ("\nUser:", "\nAssistant:"))
 
 
 def _jinja(template: str, messages: list[dict[str, Any]], bos: str, eos: str) -> ChatPrompt:
@@ -91,7 +81,7 @@ def _jinja(template: str, messages: list[dict[str, Any]], bos: str, eos: str) ->
 
 
 def format_chat(
-    messages: list[dict[str, Any]], *, architecture: str, template: str | None = None, bos: str = "", eos: str = ""
+    messages: list[dict[str, Any]], *, template: str | None = None, bos: str = "", eos: str = ""
 ) -> ChatPrompt:
     if not messages:
         raise InvalidRequest("'messages' must hold at least one message.", param="messages")
@@ -100,9 +90,7 @@ def format_chat(
             raise InvalidRequest(f"Unknown message role {m.get('role')!r}.", param="messages")
     if template:
         return _jinja(template, messages, bos, eos)
-    if architecture.startswith("gemma"):
-        return _gemma(messages)
-    return _chatml(messages)
+    return _transcript(messages)
 
 
 __all__ = ["ChatPrompt", "format_chat", "message_text"]

@@ -63,7 +63,6 @@ class LocalEngine:
         m = self.model
         return format_chat(
             messages,
-            architecture=m.architecture,
             template=m.chat_template,
             bos=m.token_text(m.bos_id),
             eos=m.token_text(m.eos_id),
