@@ -65,6 +65,9 @@ def _register() -> None:
     from edgewise.federated.cli import app as federate_app
 
     app.add_typer(federate_app, name="federate")
+    from edgewise.optimize.cli import app as optimize_app
+
+    app.add_typer(optimize_app, name="optimize")
 
 
 _register()

@@ -27,6 +27,7 @@ from edgewise.uplink.settings import UplinkSettings
 from edgewise.apps.inspection.settings import InspectionSettings
 from edgewise.perimeter.settings import PerimeterSettings
 from edgewise.apps.maintenance.settings import MaintenanceSettings
+from edgewise.optimize.settings import OptimizeSettings
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -80,6 +81,7 @@ class Settings(BaseSettings):
     inspection: InspectionSettings = Field(default_factory=InspectionSettings)
     perimeter: PerimeterSettings = Field(default_factory=PerimeterSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    optimize: OptimizeSettings = Field(default_factory=OptimizeSettings)
 
     @field_validator("data_dir", mode="after")
     @classmethod

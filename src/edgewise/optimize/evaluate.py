@@ -46,18 +46,6 @@ class VariantResult:
         out["speed"] = self.speed.to_dict() if self.speed else None
         return out
 
-    def row(self, ref_ppl: float | None = None) -> dict[str, Any]:
-        """A flat row for tables, the fit command and the report."""
-        q, s = self.quality, self.speed
-        return {
-            "name": self.name, "quantization": self.quantization, "n_blocks": self.n_blocks,
-            "size_mib": self.file_size / 2**20, "perplexity": q.perplexity, "perplexity_err": q.perplexity_err,
-            "ppl_delta_pct": (100 * (q.perplexity / ref_ppl - 1)) if ref_ppl else None,
-            "kld_mean": q.kld_mean, "kld_p99": q.kld_p99, "top1_agreement": q.top1_agreement,
-            "pp_tok_s": s.prompt_tokens_per_s if s else None, "tg_tok_s": s.gen_tokens_per_s if s else None,
-            "peak_rss_mib": s.peak_rss_bytes / 2**20 if s else None, "path": self.path,
-        }
-
 
 class Evaluator:
     """Holds the tokenized held-out text and the cached reference; evaluates variants one by one."""
