@@ -68,8 +68,11 @@ class PiiDetector:
         ner = NerModel(ps.ner_model) if ps.ner else None
         return cls(ner=ner, extra=tuple(extra), timeout_s=ps.detection_timeout_s, max_input_chars=ps.max_input_chars)
 
-    def detect(self, text: str, *, timeout_s: float | None = None) -> list[Entity]:
-        """Entities of ``text``; raises :class:`DetectionFailed` rather than answer partially."""
+    def detect(self, text: str, *, timeout_s: float | None = None, use_ner: bool = True) -> list[Entity]:
+        """Entities of ``text``; raises :class:`DetectionFailed` rather than answer partially.
+
+        ``use_ner=False`` skips the statistical model (for JSON keys, which are field names).
+        """
         if len(text) > self.max_input_chars:
             raise DetectionFailed(f"Input of {len(text)} characters exceeds the detector limit of {self.max_input_chars}.")
         deadline = time.monotonic() + (timeout_s if timeout_s is not None else self.timeout_s)
@@ -79,21 +82,21 @@ class PiiDetector:
                 raise DetectionFailed("PII detection timed out; nothing was sent. Send less text or raise detection_timeout_s.")
 
         try:
-            findings = self._findings(text, check, 0)
+            findings = self._findings(text, check, 0, use_ner)
         except DetectionFailed:
             raise
         except Exception as exc:  # fail closed on anything unexpected
             raise DetectionFailed(f"PII detection failed ({type(exc).__name__}); nothing was sent.") from exc
         return [Entity(f.type, f.start, f.end, text[f.start : f.end]) for f in findings]
 
-    def _findings(self, text: str, check: Callable[[], None], depth: int) -> list[Finding]:
+    def _findings(self, text: str, check: Callable[[], None], depth: int, use_ner: bool = True) -> list[Finding]:
         view = normalize(text)
         t = view.text
         found: list[Finding] = []
         for rec in self.recognizers:
             check()
             found.extend(rec(t))
-        if self.ner is not None:
+        if self.ner is not None and use_ner:
             found.extend(self.ner.find(t, check))
         found.extend(self._squeezed_findings(t, found, check))
         if depth < MAX_DECODE_DEPTH:

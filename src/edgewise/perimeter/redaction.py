@@ -46,8 +46,8 @@ class Redaction:
 
 
 def redact_string(detector: PiiDetector, text: str, alloc: PlaceholderAllocator, path: str | None = None,
-                  timeout_s: float | None = None) -> tuple[str, list[RedactedEntity]]:
-    entities = detector.detect(text, timeout_s=timeout_s)
+                  timeout_s: float | None = None, use_ner: bool = True) -> tuple[str, list[RedactedEntity]]:
+    entities = detector.detect(text, timeout_s=timeout_s, use_ner=use_ner)
     parts: list[str] = []
     out: list[RedactedEntity] = []
     pos = 0
@@ -67,7 +67,7 @@ def _pointer(path: str, key: str | int) -> str:
 
 def redact_json(detector: PiiDetector, value: JsonValue, alloc: PlaceholderAllocator, path: str = "",
                 timeout_s: float | None = None) -> tuple[JsonValue, list[RedactedEntity]]:
-    """Redact every string (and number written as digits) in ``value``; keys and structure are kept unless a key itself is PII."""
+    """Redact every string (and integer) in ``value``; structure is kept, keys change only if they hold an identifier."""
     if isinstance(value, str):
         return redact_string(detector, value, alloc, path or "", timeout_s)
     if isinstance(value, bool) or value is None or isinstance(value, float):
@@ -86,7 +86,8 @@ def redact_json(detector: PiiDetector, value: JsonValue, alloc: PlaceholderAlloc
     if isinstance(value, dict):
         obj: dict[str, JsonValue] = {}
         for k, v in value.items():
-            key, key_ents = redact_string(detector, str(k), alloc, _pointer(path, k) + "#key", timeout_s)
+            # keys are field names: only the structured recognizers judge them, not the NER model
+            key, key_ents = redact_string(detector, str(k), alloc, _pointer(path, k) + "#key", timeout_s, use_ner=False)
             red, ents = redact_json(detector, v, alloc, _pointer(path, k), timeout_s)
             obj[key] = red
             out.extend(key_ents + ents)
