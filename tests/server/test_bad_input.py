@@ -134,8 +134,8 @@ def bad_requests(draw: st.DrawFn) -> tuple[str, dict[str, str], bytes]:
         return path, ctype, json.dumps(draw(json_values)).encode()
     field = draw(st.sampled_from(CHAT_FIELDS if base is CHAT else ["model", "prompt", "max_tokens", "temperature", "stop", "seed", "logprobs", "n", "echo"]))
     value = draw(json_values)
-    if field == "max_tokens" and (value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 64)):
-        value = -1  # keep every accepted request short
+    if field == "max_tokens" and (value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 2048)):
+        value = 2  # every accepted request stays short; invalid values stay as drawn
     if field == "stream":
         value = draw(st.sampled_from([None, "yes", 3, [], {}]))
     return path, ctype, json.dumps(_mutate(base, field, value), allow_nan=True).encode()
@@ -161,5 +161,5 @@ def test_fuzzed_requests_never_crash_the_node(node) -> None:
     assert sum(seen.values()) >= 300
     assert sum(v for k, v in seen.items() if 400 <= k < 500) >= 200, seen
     assert httpx.get(node.url + "/health").json()["status"] == "ok"
-    r = httpx.post(node.url + "/v1/completions", json=COMPLETION, headers=AUTH)
+    r = httpx.post(node.url + "/v1/completions", json=COMPLETION, headers=AUTH, timeout=120)
     assert r.status_code == 200 and r.json()["usage"]["completion_tokens"] >= 1
