@@ -34,6 +34,7 @@ log = logging.getLogger("edgewise.server")
 ROUTER_MODULES: list[str] = [
     "edgewise.server.routes_openai",
     "edgewise.perimeter.api",
+    "edgewise.uplink.routes",  # after the perimeter: its forwarder uses app.state.perimeter.gateway
 ]
 
 #: Per-path body limits that differ from ``settings.max_body_bytes`` (uploads).

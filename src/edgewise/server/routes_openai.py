@@ -30,6 +30,12 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], tags=[
 
 @router.post("/chat/completions", dependencies=[Depends(require_json)])
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
+    # --- hybrid local/cloud router (issue 4, edgewise.router): only when [router] enabled = true ---
+    if request.app.state.settings.router.enabled:
+        from edgewise.router.serving import routed_chat_completion
+
+        return await routed_chat_completion(body, request)
+    # --- end hybrid router ---
     return await serving.chat_completion(body, request)
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from edgewise.errors import EdgewiseError, NotReady
+from edgewise.errors import NotReady
 from edgewise.perimeter.types import DataClass
 from edgewise.server.auth import require_api_key
 from edgewise.uplink.service import Uplink
@@ -61,12 +61,14 @@ async def on_startup(app: FastAPI) -> None:
     settings = app.state.settings
     transport = None
     if settings.uplink.enabled:
-        try:
-            from edgewise.uplink.transport import gateway_transport
+        perimeter = getattr(app.state, "perimeter", None)  # built by edgewise.perimeter.api, listed before us
+        if perimeter is None:  # the node keeps working offline; messages wait in the outbox
+            log.error("uplink: forwarder not started: the perimeter is not available (%s)",
+                      getattr(app.state, "perimeter_error", "not loaded"))  # fmt: skip
+        else:
+            from edgewise.uplink.transport import GatewayTransport
 
-            transport = gateway_transport(settings)
-        except EdgewiseError as exc:  # the node keeps working offline; messages wait in the outbox
-            log.error("uplink: forwarder not started: %s", exc.message)
+            transport = GatewayTransport(perimeter.gateway, settings.uplink)
     up = await asyncio.to_thread(Uplink.open, settings, transport=transport, metrics=app.state.metrics)
     UplinkMetrics(app.state.metrics).refresh(up.store, None)
     up.start()
