@@ -83,19 +83,22 @@ def _digit_positions(text: str, start: int, end: int) -> list[int]:
 
 
 def credit_cards(text: str) -> Iterator[Finding]:
-    """Luhn-valid 12-19 digit windows inside any run of separated digits (the longest valid window wins)."""
+    """Luhn-valid 12-19 digit windows in runs of separated digits; windows start and end at group edges."""
     for m in _CARD.finditer(text):
         pos = _digit_positions(text, m.start(), m.end())
         digits = "".join(text[i] for i in pos)
-        found = _best_card_window(digits)
+        edges = {0, len(pos)} | {k for k in range(1, len(pos)) if pos[k] != pos[k - 1] + 1}
+        found = _best_card_window(digits, edges)
         if found is not None:
             a, b = found
             yield Finding(pos[a], pos[b - 1] + 1, "CREDIT_CARD", PRIORITY_VALIDATED)
 
 
-def _best_card_window(digits: str) -> tuple[int, int] | None:
+def _best_card_window(digits: str, edges: set[int]) -> tuple[int, int] | None:
     for length in range(min(19, len(digits)), 11, -1):
-        for a in range(0, len(digits) - length + 1):
+        for a in sorted(edges):
+            if a + length > len(digits) or a + length not in edges:
+                continue
             window = digits[a : a + length]
             if luhn_ok(window) and card_prefix_ok(window):
                 return a, a + length

@@ -1,0 +1,118 @@
+"""Structured recognizers validate what they report; the detector is total, bounded and fails closed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from edgewise.perimeter.corpus import HELDOUT, generate
+from edgewise.perimeter.corpus.scoring import score
+from edgewise.perimeter.detector import PiiDetector
+from edgewise.perimeter.errors import DetectionFailed
+from edgewise.perimeter.recognizers import deny_list_recognizer, pattern_recognizer
+from edgewise.perimeter.settings import CustomPattern, PerimeterSettings
+
+
+def types_in(detector: PiiDetector, text: str) -> list[tuple[str, str]]:
+    return [(e.type, e.value) for e in detector.detect(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail JANE.Roe+x@Example.co.uk now", ("EMAIL", "JANE.Roe+x@Example.co.uk")),
+        ("call +44 20 7946 0958", ("PHONE", "+44 20 7946 0958")),
+        ("call (020) 7946-0958 ext. 12", ("PHONE", "(020) 7946-0958 ext. 12")),
+        ("call 030 12345678", ("PHONE", "030 12345678")),
+        ("card 4111-1111-1111-1111", ("CREDIT_CARD", "4111-1111-1111-1111")),
+        ("amex 3782 822463 10005", ("CREDIT_CARD", "3782 822463 10005")),
+        ("iban GB82 WEST 1234 5698 7654 32 please", ("IBAN", "GB82 WEST 1234 5698 7654 32")),
+        ("ssn 078-05-1120", ("US_SSN", "078-05-1120")),
+        ("from 10.0.0.254 ok", ("IP_ADDRESS", "10.0.0.254")),
+        ("from 2001:db8::8a2e:370:7334 ok", ("IP_ADDRESS", "2001:db8::8a2e:370:7334")),
+        ("mac 00-1B-44-11-3A-B7", ("MAC_ADDRESS", "00-1B-44-11-3A-B7")),
+        ("see https://wiki.example.org/a/b?c=d.", ("URL", "https://wiki.example.org/a/b?c=d")),
+        ("DOB: 1984-03-12", ("DATE_OF_BIRTH", "1984-03-12")),
+        ("born on March 3, 1971", ("DATE_OF_BIRTH", "March 3, 1971")),
+    ],
+)
+def test_structured_identifiers_are_found(structured_detector: PiiDetector, text: str, expected: tuple[str, str]) -> None:
+    assert expected in types_in(structured_detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_type"),
+    [
+        ("card 4111 1111 1111 1112", "CREDIT_CARD"),  # Luhn fails
+        ("iban DE89 3704 0044 0532 0130 01", "IBAN"),  # mod-97 fails
+        ("ssn 666-12-3456", "US_SSN"),  # area 666 never issued
+        ("ssn 123-00-4567", "US_SSN"),  # group 00 never issued
+        ("version 1.2.3.400", "IP_ADDRESS"),  # 400 is not an octet
+        ("meeting on 2024-05-01", "DATE_OF_BIRTH"),  # a date, not a birth date
+        ("batch 2291 at 14:02, 1200 rpm", "PHONE"),
+    ],
+)
+def test_invalid_or_ordinary_values_are_not_reported(structured_detector: PiiDetector, text: str, not_type: str) -> None:
+    assert not_type not in [t for t, _ in types_in(structured_detector, text)]
+
+
+def test_custom_patterns_and_deny_list() -> None:
+    ps = PerimeterSettings(ner=False, custom_patterns=[CustomPattern(name="EMPLOYEE_ID", regex=r"EMP-\d{6}")],
+                           deny_list=["Project Falcon"])
+    det = PiiDetector.from_settings(ps)
+    found = types_in(det, "EMP-123456 works on project falcon")
+    assert ("EMPLOYEE_ID", "EMP-123456") in found and ("DENY_LIST", "project falcon") in found
+
+
+def test_custom_pattern_with_bad_regex_is_a_config_error() -> None:
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        CustomPattern(name="BAD", regex="(")
+
+
+def test_recognizer_factories() -> None:
+    assert deny_list_recognizer(["", "  "]) is None
+    rec = pattern_recognizer("X", r"ab+c")
+    assert [(f.start, f.end) for f in rec("zz abbc")] == [(3, 7)]
+
+
+@given(st.text(max_size=400))
+@hsettings(max_examples=200, deadline=None)
+def test_detection_is_total_and_spans_are_sane(structured_detector: PiiDetector, text: str) -> None:
+    entities = structured_detector.detect(text)
+    last_end = 0
+    for e in entities:
+        assert 0 <= last_end <= e.start < e.end <= len(text)
+        assert text[e.start : e.end] == e.value
+        last_end = e.end
+
+
+def test_too_long_input_is_refused_not_truncated() -> None:
+    det = PiiDetector(ner=None, max_input_chars=1000)
+    with pytest.raises(DetectionFailed, match="exceeds"):
+        det.detect("x" * 1001)
+
+
+def test_timeout_fails_closed(structured_detector: PiiDetector) -> None:
+    with pytest.raises(DetectionFailed, match="timed out"):
+        structured_detector.detect("mail a@b.org " * 1000, timeout_s=0.0)
+
+
+def test_time_grows_linearly_on_hostile_input(structured_detector: PiiDetector) -> None:
+    """Pathological shapes (long digit runs, endless base64, repeated separators) stay roughly linear."""
+    unit = "1-" * 50 + "A" * 60 + "%41" * 20 + " a@" + "." * 40 + "\u200b" * 10 + "\n"
+    def run(n: int) -> float:
+        text = unit * n
+        t0 = time.perf_counter()
+        structured_detector.detect(text)
+        return time.perf_counter() - t0
+
+    small, big = run(50), run(500)
+    assert big < small * 10 * 4 + 0.5  # 10x the input, allow 4x slack for noise on a shared machine
+
+
+def test_the_shipped_model_finds_names_on_held_out_text(detector: PiiDetector) -> None:
+    samples = generate(HELDOUT, 150, seed=11)
+    s = score(samples, lambda t: [(e.start, e.end, e.type) for e in detector.detect(t)], {"PERSON"})
+    assert s.per_type()["PERSON"]["recall"] >= 0.6
