@@ -35,10 +35,13 @@ ROUTER_MODULES: list[str] = [
     "edgewise.server.routes_openai",
     "edgewise.perimeter.api",
     "edgewise.uplink.routes",  # after the perimeter: its forwarder uses app.state.perimeter.gateway
+    "edgewise.apps.inspection.routes",
 ]
 
 #: Per-path body limits that differ from ``settings.max_body_bytes`` (uploads).
-LARGE_BODY_PATHS: dict[str, int] = {}
+LARGE_BODY_PATHS: dict[str, int] = {
+    "/v1/inspection/": 64 * 1024 * 1024,  # camera frames; the route applies inspection.max_upload_bytes itself
+}
 
 
 def _modules() -> list[Any]:
