@@ -14,7 +14,6 @@ DP with client-side adaptive clipping (it finds the clipping norm in the config)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from flwr.supercore.differential_privacy import KEY_CLIPPING_NORM
 from edgewise.config import Settings, load_settings
 from edgewise.federated.corpus import Partition, make_partition, plant_for_node
 from edgewise.federated.egress import EgressGate, make_perimeter_mod
-from edgewise.federated.model import TrainableModel, adapter_arrays, load_trainable, set_adapter_arrays
+from edgewise.federated.model import TrainableModel, adapter_arrays, cached_trainable, set_adapter_arrays
 from edgewise.federated.training import evaluate_loss, train_local
 
 
@@ -49,13 +48,6 @@ def node_state(context: Context) -> NodeState:
     seed = int(cfg.get("corpus-seed", 0))
     n_train = int(cfg.get("n-train", 32))
     return NodeState(node_settings(context), make_partition(plant, n_train=n_train, seed=seed))
-
-
-@lru_cache(maxsize=2)
-def _model(settings_json: str) -> TrainableModel:
-    # One loaded model per process and settings, reused across rounds (Ray actors and
-    # SuperNode app processes live for many messages); the adapter is overwritten each time.
-    return load_trainable(Settings.model_validate_json(settings_json))
 
 
 def _open_gate(context: Context) -> EgressGate:
@@ -81,7 +73,7 @@ app = ClientApp(mods=[perimeter_mod, _dp_mod])
 
 def _load(msg: Message, context: Context) -> tuple[NodeState, TrainableModel, list[str]]:
     state = node_state(context)
-    tm = _model(state.settings.model_dump_json())
+    tm = cached_trainable(state.settings)
     record = msg.content["arrays"]
     keys = list(record.keys())
     set_adapter_arrays(tm.model, {k: record[k].numpy() for k in keys})

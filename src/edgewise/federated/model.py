@@ -122,6 +122,23 @@ def load_trainable(settings: Settings, *, device: str | None = None, progress: A
     return TrainableModel(model=model, tokenizer=tok, device=device)
 
 
+_LOADED: dict[str, TrainableModel] = {}
+
+
+def cached_trainable(settings: Settings) -> TrainableModel:
+    """One loaded model per process and settings, reused across rounds and messages.
+
+    Ray actors and SuperNode app processes serve many messages; Flower may reload
+    the ClientApp module between them, so the cache lives here, not there. The
+    adapter is overwritten with the server's arrays on every message anyway.
+    """
+    key = settings.model_dump_json()
+    if key not in _LOADED:
+        _LOADED.clear()  # one model per process is enough; keep memory flat
+        _LOADED[key] = load_trainable(settings)
+    return _LOADED[key]
+
+
 def _lora_params(model: Any) -> list[tuple[str, torch.nn.Parameter]]:
     return [(n, p) for n, p in model.named_parameters() if "lora_" in n]
 
@@ -150,6 +167,7 @@ def set_adapter_arrays(model: Any, arrays: dict[str, np.ndarray]) -> None:
 __all__ = [
     "TrainableModel",
     "adapter_arrays",
+    "cached_trainable",
     "converted_base",
     "load_trainable",
     "model_cache_dir",

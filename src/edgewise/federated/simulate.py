@@ -38,7 +38,8 @@ def simulate(spec: RunSpec, settings: Settings, *, progress: Any = None, cpus_pe
         logging.getLogger("flwr").setLevel(logging.WARNING)
     backend = {
         "client_resources": {"num_cpus": cpus_per_node, "num_gpus": 0.0},
-        "init_args": {"num_cpus": max(1, os.cpu_count() or 1), "include_dashboard": False, "logging_level": "ERROR"},
+        "init_args": {"num_cpus": max(1, os.cpu_count() or 1), "include_dashboard": False, "logging_level": "ERROR",
+                      "_node_ip_address": "127.0.0.1"},  # keep Ray on loopback
     }
     run_simulation(make_server_app(spec, progress=progress), client_app, num_supernodes=spec.nodes,
                    backend_config=backend, verbose_logging=verbose)  # type: ignore[arg-type]
