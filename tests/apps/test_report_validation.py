@@ -103,3 +103,14 @@ def test_prompt_holds_facts_only() -> None:
     write_report(make_event(), eng)
     prompt = " ".join(m["content"] for m in eng.prompts[0])
     assert "7.42" in prompt and "Bearing1_1" in prompt and len(prompt) < 2000
+
+
+def test_degenerate_drafts_fall_back() -> None:
+    for junk in ("1.\n2.\n3.\n4.\n5.\n6.", "bearing bearing bearing bearing bearing bearing bearing bearing 7.42", ""):
+        rep = write_report(make_event(), ScriptedEngine(junk))
+        assert rep.method == "template", junk
+
+
+def test_draft_without_asset_gets_the_deterministic_header() -> None:
+    rep = write_report(make_event(), ScriptedEngine("Kurtosis rose to 7.42 from 3.01; inspect the bearing within 24 hours."))
+    assert rep.method == "llm" and rep.text.startswith("ALARM - Bearing1_1, channel H:")

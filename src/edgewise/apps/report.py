@@ -106,7 +106,7 @@ def _fact_decimals(event: Event) -> list[Decimal]:
 
 
 def validate_report_text(text: str, event: Event) -> Validation:
-    """Check a draft: non-empty, bounded, names the asset, and quotes no number that is not in the event.
+    """Check a draft: bounded, real sentences, names the asset, quotes at least one fact and no number not in the event.
 
     List enumerators at the start of a line ("1. ", "2) ") are layout, not facts, and are ignored.
     """
@@ -119,11 +119,16 @@ def validate_report_text(text: str, event: Event) -> Validation:
     if event.source.asset.lower() not in body.lower():
         problems.append(f"draft does not name the asset {event.source.asset!r}")
     facts = _fact_decimals(event)
-    unsupported = sorted(
-        {canonical_number(t) for t in numbers_in_text(_LIST_MARKER.sub("", body)) if not _supported(t, facts)}
-    )
+    plain = _LIST_MARKER.sub("", body)
+    quoted = numbers_in_text(plain)
+    unsupported = sorted({canonical_number(t) for t in quoted if not _supported(t, facts)})
+    words = re.findall(r"[A-Za-z]{2,}", plain)
+    if len(words) < 8 or len({w.lower() for w in words}) < 0.4 * len(words):
+        problems.append("draft has too little text or repeats itself")
+    if not quoted:
+        problems.append("draft quotes no fact of the event")
     if unsupported:
-        problems.append("numbers not in the event: " + ", ".join(unsupported[:10]))
+        problems.append("numbers not in the event: " + ", ".join(u[:20] for u in unsupported[:10]))
     return Validation(ok=not problems, unsupported_numbers=unsupported, problems=problems)
 
 
@@ -209,7 +214,7 @@ def write_report(
     engine: ChatEngine | None = None,
     *,
     model_name: str | None = None,
-    max_tokens: int = 160,
+    max_tokens: int = 120,
     audience: str = "a maintenance technician",
 ) -> Report:
     """Write a report for ``event``: a validated LLM draft if possible, else the template.
@@ -226,12 +231,18 @@ def write_report(
     except Exception as exc:  # any engine failure must still give the plant its report
         log.warning("report engine failed for event %s: %s", event.id, exc)
         return _template(event, name, None, f"engine failed: {type(exc).__name__}")
-    draft = completion.text.strip()
+    # a deterministic header names the asset, so the model's sentences need not repeat it
+    draft = f"{_header(event)}\n{completion.text.strip()}"
     check = validate_report_text(draft, event)
-    if not check.ok:
-        return _template(event, name, check, "; ".join(check.problems))
+    if not check.ok or not completion.text.strip():
+        return _template(event, name, check, "; ".join(check.problems) or "empty draft")
     text = f"{draft}\n\n{_footer('llm', event, name, None)}"
     return Report(event_id=event.id, method="llm", model=name, text=text, llm_validation=check)
+
+
+def _header(event: Event) -> str:
+    src = event.source
+    return f"{event.severity.value.upper()} - {src.asset}" + (f", channel {src.channel}" if src.channel else "") + ":"
 
 
 def _template(event: Event, model: str | None, check: Validation | None, reason: str) -> Report:
