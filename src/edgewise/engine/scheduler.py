@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import logging
 import threading
 import time
@@ -49,6 +50,18 @@ class _Active:
     pending: int | None = None  # sampled token not yet decoded
     t_first: float | None = None
     logprobs: list[float] = field(default_factory=list)
+    emitted: list[str] = field(default_factory=list)  # only kept for stop_at_json_end
+
+
+def _json_complete(parts: list[str]) -> bool:
+    text = "".join(parts).strip()
+    if not text or text[-1] not in "}]\"":  # a number could still grow
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -258,7 +271,11 @@ class Scheduler:
                 self._fail_all(f"llama_decode returned {rc}")
                 continue
             for slot, row in rows:
-                self._sample(slot, row)
+                try:
+                    self._sample(slot, row)
+                except Exception as exc:  # one request's sampler failed: end that request, keep serving
+                    log.exception("sampling failed for request %s", slot.active.handle.id if slot.active else "?")
+                    self._abort(slot, str(exc))
         self._drain()
 
     def _sample(self, slot: _Slot, row: int) -> None:
@@ -277,8 +294,10 @@ class Scheduler:
         text = a.text.push(self.model.piece(tok))
         if text:
             a.handle.push(Chunk(text=text, token_ids=[tok], logprobs=a.logprobs[-1:] if a.handle.params.logprobs else []))
+            if a.handle.params.stop_at_json_end:
+                a.emitted.append(text)
         max_tokens = a.handle.params.max_tokens
-        if a.text.stopped:
+        if a.text.stopped or (a.handle.params.stop_at_json_end and text and _json_complete(a.emitted)):
             self._finish(slot, "stop")
         elif (max_tokens is not None and len(a.generated) >= max_tokens) or len(slot.cache) + 1 >= self.n_ctx:
             self._finish(slot, "length")
@@ -304,6 +323,14 @@ class Scheduler:
         slot.active = None
         slot.last_used = time.monotonic()
 
+    def _abort(self, slot: _Slot, why: str) -> None:
+        if slot.active is not None:
+            slot.active.handle.push(Chunk(finish_reason="error", text=why))
+            slot.active.sampler.close()
+            slot.active = None
+        self.lc.llama_memory_seq_rm(self.mem, slot.seq, -1, -1)
+        slot.cache = []
+
     def _reap_cancelled(self) -> None:
         for slot in self.slots:
             if slot.active is not None and slot.active.handle.cancelled:
@@ -313,12 +340,7 @@ class Scheduler:
     def _fail_all(self, why: str) -> None:
         log.error("decode failed (%s); failing the %d active requests", why, self.active_count)
         for slot in self.slots:
-            if slot.active is not None:
-                slot.active.handle.push(Chunk(finish_reason="error", text=why))
-                slot.active.sampler.close()
-                slot.active = None
-            self.lc.llama_memory_seq_rm(self.mem, slot.seq, -1, -1)
-            slot.cache = []
+            self._abort(slot, why)
 
     def _drain(self) -> None:
         for slot in self.slots:

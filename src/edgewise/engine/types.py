@@ -34,6 +34,8 @@ class SamplingParams:
     grammar: str | None = None  # GBNF, root rule "root"
     logprobs: bool = False
     ignore_eos: bool = False  # keep generating past end-of-generation tokens (benchmarks, llama.cpp's flag)
+    # JSON grammars allow trailing whitespace forever; end the sequence once the JSON value is complete
+    stop_at_json_end: bool = False
 
     @property
     def greedy(self) -> bool:

@@ -95,6 +95,7 @@ class SamplingFields(OpenAIBase):
             grammar=grammar,
             logprobs=logprobs,
             ignore_eos=self.ignore_eos,
+            stop_at_json_end=grammar is not None,
         )
 
 
