@@ -196,6 +196,10 @@ class SqliteOutbox(OutboxStore):
         dropped: dict[str, int] = {}
         for stream in self.streams():
             cutoff = now - self.limits_for(stream).ttl_s
+            with self._lock:  # look first without the write lock: expiry is rare, enqueueing is not
+                oldest = self._db.execute("SELECT min(created) FROM messages WHERE stream=?", (stream,)).fetchone()[0]
+            if oldest is None or oldest >= cutoff:
+                continue
             with self._write() as db:
                 n, size = db.execute(
                     "SELECT count(*), coalesce(sum(length(payload)), 0) FROM messages WHERE stream=? AND created<?", (stream, cutoff)
