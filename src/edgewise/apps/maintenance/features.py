@@ -12,6 +12,12 @@ What a vibration engineer reads, all oriented so that *larger means worse*
   spectrum of the most impulsive band, read at 1-3 x each defect frequency
   (outer race, inner race, ball, cage) as log(peak / local median).
 
+Two roles (:func:`is_severity`): level and impulsiveness features (overall,
+upper three bands, spectral kurtosis) make the health index, as alarm levels
+do in vibration practice; the low bands and the bearing lines are diagnosis:
+they go into an event's evidence and name the faulty component, but a change
+of spectral shape alone (a run-in, a load change) does not raise an alarm.
+
 Everything is vectorised over windows with NumPy FFTs: no per-sample Python.
 """
 
@@ -28,6 +34,16 @@ BAND_EDGES = (0.0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0)  # fractions of Nyq
 SK_BANDS = (2, 3, 4, 5)  # indices of the bands whose spectral kurtosis is a feature
 HARMONICS = 3
 _EPS = 1e-12
+
+
+#: Features that locate a change (spectral shape, bearing lines) but do not, alone, mean damage:
+#: low bands follow the rotor (unbalance, alignment, a run-in) and a line can rise while levels fall.
+DIAGNOSTIC_PREFIXES = ("log_band0", "log_band1", "log_band2", "env_")
+
+
+def is_severity(name: str) -> bool:
+    """Whether a feature counts in the health index (level and impulsiveness) or only as diagnosis."""
+    return not name.startswith(DIAGNOSTIC_PREFIXES)
 
 
 def feature_names(with_faults: bool) -> list[str]:
@@ -130,4 +146,4 @@ def compute_features(
     return FeatureSet(feature_names(bool(fault_freqs)), np.column_stack(cols))
 
 
-__all__ = ["BAND_EDGES", "FeatureSet", "compute_features", "feature_names", "frame"]
+__all__ = ["BAND_EDGES", "DIAGNOSTIC_PREFIXES", "FeatureSet", "compute_features", "feature_names", "frame", "is_severity"]

@@ -1,12 +1,15 @@
 """Health index, alarm hysteresis and remaining-life trend of one channel.
 
-Health index (HI): the twin's anomaly score, smoothed causally (EWMA) and
-divided by the calibrated threshold, so HI = 1 is the alarm level and
-``failure_level`` (default 10) is taken as end of life.
+Health index (HI): the twin's anomaly score, smoothed causally (running
+median of the last ``median_windows`` windows, which a single spike cannot
+move) and divided by the calibrated threshold, so HI = 1 is the alarm level
+and ``failure_level`` (default 10) is taken as end of life.
 
-Alarm: raised after ``alarm_after`` consecutive windows with HI > 1 (one spike
-does not alarm), cleared after ``clear_after`` consecutive windows with
-HI < ``clear_level``.
+Alarm, two levels as in vibration practice: raised after ``alarm_after``
+consecutive windows with HI > 1 (alert: one spike does not alarm), or after
+two consecutive raw window scores above ``danger_level`` x threshold (danger:
+no waiting for the median); cleared after ``clear_after`` consecutive windows
+with HI < ``clear_level``.
 
 Remaining useful life: degradation of rolling bearings grows roughly
 exponentially, so log(HI) is fitted by least squares against time on the most
@@ -78,7 +81,9 @@ class HealthTracker:
     def __init__(self, threshold: float, settings: MaintenanceSettings) -> None:
         self.threshold = threshold
         self.s = settings
-        self._ewma: float | None = None
+        self._recent: deque[float] = deque(maxlen=settings.median_windows)
+        self.health_index: float | None = None
+        self._danger = 0
         self._above = 0
         self._below = 0
         self.alarm = False
@@ -87,14 +92,15 @@ class HealthTracker:
         self.peak_hi = 0.0
 
     def update(self, t: float, score: float) -> HealthPoint:
-        a = self.s.smoothing
-        self._ewma = score if self._ewma is None else a * score + (1 - a) * self._ewma
-        hi = self._ewma / self.threshold
+        self._recent.append(score)
+        hi = float(np.median(np.fromiter(self._recent, float))) / self.threshold
+        self.health_index = hi
         self.peak_hi = max(self.peak_hi, hi)
         onset = False
         self._above = self._above + 1 if hi > 1.0 else 0
         self._below = self._below + 1 if hi < self.s.clear_level else 0
-        if not self.alarm and self._above >= self.s.alarm_after:
+        self._danger = self._danger + 1 if score > self.s.danger_level * self.threshold else 0
+        if not self.alarm and (self._above >= self.s.alarm_after or self._danger >= 2):
             self.alarm, onset = True, True
         elif self.alarm and self._below >= self.s.clear_after:
             self.alarm = False

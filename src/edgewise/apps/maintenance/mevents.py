@@ -79,13 +79,15 @@ def _round(x: float) -> float:
 def build_event(
     asset: str, channel: str, point: HealthPoint, twin: ChannelTwin, features: np.ndarray, base: datetime, failure_level: float
 ) -> MaintenanceEvent:
-    z = twin.model.zscores(features)
+    z = twin.zscores(features)
     fault, fz = dominant_fault(z, twin.names)
-    top = [int(i) for i in np.argsort(-z)[:4] if z[i] > 0]
+    scored = np.where(twin.scored, z, -np.inf)  # evidence: the features that made the health index move
+    top = [int(i) for i in np.argsort(-scored)[:4] if scored[i] > 0]
     evidence = [Evidence(name="health_index", value=_round(point.health_index), baseline=1.0, note="1 = alarm level")]
     for i in top:
         name, val, unit = _natural(twin.names[i], float(features[i]))
-        _, ref, _ = _natural(twin.names[i], float(twin.model.center[i]))
+        assert twin.ref is not None
+        _, ref, _ = _natural(twin.names[i], float(twin.ref.center[i]))
         evidence.append(Evidence(name=name, value=_round(val), baseline=_round(ref), unit=unit, note=f"{z[i]:.1f} healthy spreads up"))
     if fault != "unknown":
         evidence.append(Evidence(name="dominant_fault_frequency", value=fault, note=f"{fz:.1f} healthy spreads up"))

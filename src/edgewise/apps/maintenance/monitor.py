@@ -96,7 +96,7 @@ class Monitor:
         twins = {}
         for ch, parts in feats.items():
             x = np.concatenate(parts)
-            twins[ch] = ChannelTwin.fit(x, feature_names(bool(freqs)), settings.false_alarm_rate, settings.smoothing)
+            twins[ch] = ChannelTwin.fit(x, feature_names(bool(freqs)), settings.false_alarm_rate, settings.median_windows)
         return cls(asset, twins, target, settings, bearing=bearing, rpm=rpm, **kw)
 
     # --- monitoring -----------------------------------------------------------------------
@@ -149,7 +149,7 @@ class Monitor:
         return [rec]
 
     def health_summary(self, t: float) -> Record:
-        chans = {c: {"health_index": round(tr._ewma / tr.threshold, 4) if tr._ewma is not None else None,
+        chans = {c: {"health_index": None if tr.health_index is None else round(tr.health_index, 4),
                      "alarm": tr.alarm, "peak_health_index": round(tr.peak_hi, 4)} for c, tr in self.trackers.items()}
         return {"type": "health_summary", "asset": self.asset, "time": round(t, 3), "channels": chans,
                 "events": len(self.events)}

@@ -16,8 +16,11 @@ class MaintenanceSettings(BaseModel):
     false_alarm_rate: float = Field(
         0.005, gt=0, lt=0.5, description="Share of healthy windows allowed above the threshold (per window)."
     )
-    smoothing: float = Field(0.3, gt=0, le=1, description="EWMA weight of the newest score in the health index.")
+    median_windows: int = Field(5, ge=1, description="Health index = running median of this many window scores.")
     alarm_after: int = Field(3, ge=1, description="Consecutive windows above the threshold that raise an alarm.")
+    danger_level: float = Field(
+        3.0, gt=1, description="A window score this many times the threshold alarms after 2 windows (no median wait)."
+    )
     clear_after: int = Field(5, ge=1, description="Consecutive windows below clear_level that clear an alarm.")
     clear_level: float = Field(0.8, gt=0, le=1, description="Health index below which an alarm may clear.")
     failure_level: float = Field(

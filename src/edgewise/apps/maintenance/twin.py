@@ -11,12 +11,16 @@ distance under that Gaussian.
 Only deviations towards *worse* count: every feature is oriented so that
 larger means worse (see :mod:`features`), and values below the healthy centre
 are set to the centre before scoring. A new bearing's run-in, when vibration
-falls, is therefore normal rather than anomalous.
+falls, is therefore normal rather than anomalous. Only the severity features
+(level, impulsiveness: :func:`features.is_severity`) are scored; the
+diagnostic ones (low bands, bearing lines) keep their healthy reference for
+the evidence of an event and for naming the faulty component.
 
 The alarm threshold is calibrated on the healthy period itself without
 scoring a window with a model that saw it: the healthy windows are cut into
 contiguous folds in time, each fold is scored by a twin fitted on the others,
-the scores are smoothed exactly as the live health index is, and the
+the scores are smoothed exactly as the live health index is (running
+median), and the
 threshold is the (1 - false_alarm_rate) quantile of a log-normal fitted to
 them (a parametric tail, since 36 windows cannot show a 0.5 % quantile), never
 below the empirical quantile.
@@ -32,20 +36,16 @@ import numpy as np
 from scipy.stats import norm
 
 from edgewise.apps.maintenance.errors import TwinError
+from edgewise.apps.maintenance.features import is_severity
 
 MIN_WINDOWS = 10
 SCALE_FLOOR = 0.02  # features are logs: a 2 % change is the smallest spread we believe
 FOLDS = 5
 
 
-def ewma(x: np.ndarray, alpha: float) -> np.ndarray:
-    """Causal exponentially weighted moving average (first value starts the average)."""
-    out = np.empty(len(x))
-    acc = float(x[0]) if len(x) else 0.0
-    for i, v in enumerate(x):
-        acc = alpha * float(v) + (1 - alpha) * acc
-        out[i] = acc
-    return out
+def running_median(x: np.ndarray, k: int) -> np.ndarray:
+    """Causal running median over the last ``k`` values: one spike cannot move it (an average would)."""
+    return np.array([np.median(x[max(0, i - k + 1) : i + 1]) for i in range(len(x))])
 
 
 @dataclass
@@ -79,16 +79,21 @@ class Gaussian:
 
 @dataclass
 class ChannelTwin:
-    """The twin of one channel: healthy model, calibrated threshold, feature names."""
+    """The twin of one channel: healthy reference of every feature, density model of the scored ones, threshold."""
 
     names: list[str]
     model: Gaussian
     threshold: float
     n_healthy: int
     false_alarm_rate: float
+    ref: Gaussian | None = None  # centre and spread of *every* feature (evidence, fault location)
+
+    @property
+    def scored(self) -> np.ndarray:
+        return np.array([is_severity(n) for n in self.names], dtype=bool)
 
     @classmethod
-    def fit(cls, features: np.ndarray, names: list[str], far: float, alpha: float) -> ChannelTwin:
+    def fit(cls, features: np.ndarray, names: list[str], far: float, median_windows: int) -> ChannelTwin:
         w = features.shape[0]
         if w < MIN_WINDOWS:
             raise TwinError(
@@ -96,28 +101,41 @@ class ChannelTwin:
             )
         if not np.all(np.isfinite(features)):
             raise TwinError("healthy features are not finite: is a healthy channel constant or empty?")
+        mask = np.array([is_severity(n) for n in names], dtype=bool)
+        x = features[:, mask]
         cv = np.empty(w)
         edges = np.linspace(0, w, min(FOLDS, w // 2) + 1).astype(int)
         for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-            train = np.concatenate([features[:lo], features[hi:]])
-            cv[lo:hi] = Gaussian.fit(train).distance(features[lo:hi])
-        smooth = ewma(cv, alpha)
-        return cls(names, Gaussian.fit(features), calibrate(smooth, far), w, far)
+            train = np.concatenate([x[:lo], x[hi:]])
+            cv[lo:hi] = Gaussian.fit(train).distance(x[lo:hi])
+        smooth = running_median(cv, median_windows)
+        ref = Gaussian.fit(features)
+        return cls(names, Gaussian.fit(x), calibrate(smooth, far), w, far, ref)
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        return self.model.distance(features)
+        """Anomaly score of each row of *all* features (only the severity ones count)."""
+        return self.model.distance(features[:, self.scored])
+
+    def zscores(self, features: np.ndarray) -> np.ndarray:
+        """Standardised change of every feature against its healthy reference."""
+        assert self.ref is not None
+        return self.ref.zscores(features)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "names": self.names, "threshold": self.threshold, "n_healthy": self.n_healthy,
-            "false_alarm_rate": self.false_alarm_rate, "center": self.model.center.tolist(),
-            "scale": self.model.scale.tolist(), "precision": self.model.precision.tolist(),
-        }
+        def g(m: Gaussian) -> dict[str, Any]:
+            return {"center": m.center.tolist(), "scale": m.scale.tolist(), "precision": m.precision.tolist()}
+
+        assert self.ref is not None
+        return {"names": self.names, "threshold": self.threshold, "n_healthy": self.n_healthy,
+                "false_alarm_rate": self.false_alarm_rate, "model": g(self.model), "ref": g(self.ref)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChannelTwin:
-        g = Gaussian(np.asarray(d["center"]), np.asarray(d["scale"]), np.asarray(d["precision"]))
-        return cls(list(d["names"]), g, float(d["threshold"]), int(d["n_healthy"]), float(d["false_alarm_rate"]))
+        def g(m: dict[str, Any]) -> Gaussian:
+            return Gaussian(np.asarray(m["center"]), np.asarray(m["scale"]), np.asarray(m["precision"]))
+
+        return cls(list(d["names"]), g(d["model"]), float(d["threshold"]), int(d["n_healthy"]),
+                   float(d["false_alarm_rate"]), g(d["ref"]))
 
 
 def calibrate(scores: np.ndarray, far: float) -> float:
@@ -128,4 +146,4 @@ def calibrate(scores: np.ndarray, far: float) -> float:
     return max(parametric, empirical, 1e-6)
 
 
-__all__ = ["ChannelTwin", "Gaussian", "calibrate", "ewma"]
+__all__ = ["ChannelTwin", "Gaussian", "calibrate", "running_median"]
