@@ -45,9 +45,11 @@ def node_settings(context: Context) -> Settings:
 def node_state(context: Context) -> NodeState:
     cfg = context.node_config
     plant = str(cfg["plant"]) if "plant" in cfg else plant_for_node(int(cfg.get("partition-id", 0)))
-    seed = int(cfg.get("corpus-seed", 0))
-    n_train = int(cfg.get("n-train", 32))
-    return NodeState(node_settings(context), make_partition(plant, n_train=n_train, seed=seed))
+    settings = node_settings(context)
+    fed = settings.federated
+    part = make_partition(plant, n_train=int(cfg.get("n-train", fed.corpus_train)),
+                          n_heldout=int(cfg.get("n-heldout", fed.corpus_heldout)), seed=int(cfg.get("corpus-seed", 0)))
+    return NodeState(settings, part)
 
 
 def _open_gate(context: Context) -> EgressGate:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,9 +93,9 @@ class Processes:
                 raise DeploymentError(f"{' '.join(map(str, p.args[:2]))} exited with code {p.returncode}; see its log.")
 
     def stop(self, grace_s: float = 10.0) -> None:
+        """Stop each started process *group* (SuperLink and SuperNodes spawn SuperExec and app processes)."""
         for p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
+            _signal_group(p, signal.SIGTERM)
         deadline = time.time() + grace_s
         for p in reversed(self.procs):
             try:
@@ -102,7 +103,15 @@ class Processes:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+            _signal_group(p, signal.SIGKILL)  # children that outlived their parent
         self.procs.clear()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)  # started with start_new_session: the group id is the pid
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def submit_run(run_config: dict[str, Any], flwr_home: Path, *, log: Path, timeout_s: float) -> int:

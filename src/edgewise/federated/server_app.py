@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flwr.app import Array, ArrayRecord, ConfigRecord, Context, MetricRecord
 from flwr.serverapp import Grid, ServerApp
 
@@ -81,7 +82,10 @@ def run_federation(grid: Grid, spec: RunSpec, *, progress: Any = None) -> RunHis
 
         path, name = export_and_register(final, settings, spec.export_name, meta={"federated": history.brief()})
         history.adapter_path, history.model_name = str(path), name
-    history.write(spec.summary_path or settings.data_dir / "federated" / "runs" / f"run-{int(started)}.json")
+    summary = spec.summary_path or settings.data_dir / "federated" / "runs" / f"run-{int(started)}.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(summary.with_suffix(".npz"), **final)  # the global adapter, for evaluation and re-export
+    history.write(summary)
     return history
 
 

@@ -34,6 +34,8 @@ class FederatedSettings(BaseModel):
     dp_initial_clip: float = Field(0.1, gt=0, description="Initial clipping norm of the adaptive clipping.")
     dp_delta: float = Field(1e-5, gt=0, lt=1, description="delta at which epsilon is reported.")
     egress_destination: str = Field("federation", description="Egress-policy destination that model updates go to.")
+    corpus_train: int = Field(32, ge=1, description="Training records of this node's local corpus.")
+    corpus_heldout: int = Field(8, ge=1, description="Held-out records of this node's local corpus.")
     threads: int | None = Field(None, ge=1, description="torch threads (default: torch's choice).")
 
 
