@@ -12,7 +12,8 @@ def generate_with_engine(settings: Settings, model: str | Path, prompt: str = "T
     """Greedy completion through :func:`edgewise.engine.open_engine`; ``(text, completion_tokens)``."""
     from edgewise.engine import SamplingParams, open_engine
 
-    engine = open_engine(settings, model=str(model))
+    # a path is served through settings.model (the engine manager maps it to its file stem)
+    engine = open_engine(settings.model_copy(update={"model": str(model)}))
     try:
         done = engine.complete(prompt, SamplingParams(temperature=0, max_tokens=max_tokens, seed=0))
     finally:
