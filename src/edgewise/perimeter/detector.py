@@ -8,8 +8,10 @@ that send data must treat an exception as "do not send" (fail closed).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from itertools import chain
 from dataclasses import dataclass
 
 from edgewise.perimeter.encoded import encoded_fragments
@@ -28,6 +30,8 @@ from edgewise.perimeter.recognizers import (
 from edgewise.perimeter.settings import PerimeterSettings
 
 MAX_DECODE_DEPTH = 2
+_AT_LIKE = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", re.IGNORECASE)
+_IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,13 @@ class Entity:
     value: str
 
 
+_NON_SPACE = re.compile(r"\S+")
+
+
 def _squeezed(text: str) -> tuple[str, list[int]]:
-    keep = [i for i, c in enumerate(text) if not c.isspace()]
-    return "".join(text[i] for i in keep), keep
+    runs = [(m.start(), m.end()) for m in _NON_SPACE.finditer(text)]
+    keep = list(chain.from_iterable(range(a, b) for a, b in runs))
+    return "".join(text[a:b] for a, b in runs), keep
 
 
 class PiiDetector:
@@ -117,7 +125,7 @@ class PiiDetector:
         A hit counts only if it ends at a token boundary of the view and is not
         already covered by a validated same-type finding of the normal pass.
         """
-        if not any(c.isspace() for c in t) or not any(c.isdigit() or c == "@" for c in t):
+        if not ("@" in t or _AT_LIKE.search(t) or _IBAN_LIKE.search(t)):
             return []
         squeezed, index = _squeezed(t)
         extra: list[Finding] = []

@@ -17,7 +17,9 @@ an offset-preserving character-to-ASCII fold, which is what is needed here.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 
 _HOMOGLYPHS = {
@@ -47,39 +49,67 @@ def _fold(ch: str) -> str:
     return "".join(_HOMOGLYPHS.get(c, c) for c in folded)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 @dataclass(frozen=True)
 class NormalizedText:
-    """The normalized view of ``original`` and, per view character, its index in ``original``."""
+    """The normalized view of ``original`` and how to map view offsets back.
+
+    ``segments`` holds ``(view_start, original_start, length, identity)`` in view
+    order: identity segments are copied ASCII runs (offsets shift by a constant),
+    the others are single original characters folded to ``length`` view characters.
+    """
 
     original: str
     text: str
-    index: tuple[int, ...] | None  # None: identity (pure ASCII input)
+    segments: tuple[tuple[int, int, int, bool], ...] | None  # None: identity (pure ASCII input)
+    starts: tuple[int, ...] = ()  # view_start of each segment, for bisection
+
+    def _orig(self, pos: int, end: bool) -> int:
+        assert self.segments is not None
+        i = bisect_right(self.starts, pos) - 1
+        vstart, ostart, length, identity = self.segments[i]
+        if identity:
+            return ostart + (pos - vstart) + (1 if end else 0)
+        return ostart + (1 if end else 0)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a view span ``[start, end)`` to the original text."""
-        if self.index is None:
+        if self.segments is None:
             return start, end
         if end <= start:
-            pos = self.index[start] if start < len(self.index) else len(self.original)
+            pos = self._orig(start, False) if start < len(self.text) else len(self.original)
             return pos, pos
-        return self.index[start], self.index[end - 1] + 1
+        return self._orig(start, False), self._orig(end - 1, True)
 
 
 def normalize(text: str) -> NormalizedText:
-    """Build the normalized view; linear in ``len(text)``, identity fast path for ASCII."""
+    """Build the normalized view; linear in ``len(text)``, ASCII runs copied in bulk."""
     if text.isascii():
         return NormalizedText(text, text, None)
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            chars.append(ch)
-            index.append(i)
-            continue
-        for out in _fold(ch):
-            chars.append(out)
-            index.append(i)
-    return NormalizedText(text, "".join(chars), tuple(index))
+    parts: list[str] = []
+    segments: list[tuple[int, int, int, bool]] = []
+    view = 0
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        if m.start() > pos:
+            segments.append((view, pos, m.start() - pos, True))
+            parts.append(text[pos : m.start()])
+            view += m.start() - pos
+        for i in range(m.start(), m.end()):
+            out = _fold(text[i])
+            if out:
+                segments.append((view, i, len(out), False))
+                parts.append(out)
+                view += len(out)
+        pos = m.end()
+    if pos < len(text):
+        segments.append((view, pos, len(text) - pos, True))
+        parts.append(text[pos:])
+    if not segments:
+        segments.append((0, 0, 0, True))
+    return NormalizedText(text, "".join(parts), tuple(segments), tuple(seg[0] for seg in segments))
 
 
 __all__ = ["NormalizedText", "normalize"]

@@ -9,6 +9,7 @@ by spaces, dots, dashes, slashes or line breaks, matching is case-insensitive.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 
 from edgewise.perimeter.findings import PRIORITY_PATTERN, PRIORITY_VALIDATED, Finding
@@ -25,6 +26,7 @@ _EMAIL_SPACED = re.compile(
     r"\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[a-z]{2,24}(?![\w-])",
     _I,
 )
+_AT_WORD = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", _I)
 _URL = re.compile(r"\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]{2,2048}", _I)
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%\w+)?(?![\w:])", _I)
@@ -49,10 +51,12 @@ _DOB_CONTEXT = re.compile(r"born|birth|\bdob\b|d\.o\.b|geb\.|geboren|\bn[ée]e?\
 
 
 def emails(text: str) -> Iterator[Finding]:
-    for m in _EMAIL.finditer(text):
-        yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_VALIDATED)
-    for m in _EMAIL_SPACED.finditer(text):
-        yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_PATTERN)
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_VALIDATED)
+    if "@" in text or _AT_WORD.search(text):
+        for m in _EMAIL_SPACED.finditer(text):
+            yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_PATTERN)
 
 
 def urls(text: str) -> Iterator[Finding]:
@@ -156,10 +160,9 @@ def split_ibans(text: str, squeezed: str, index: list[int]) -> Iterator[Finding]
     ``index`` maps squeezed positions to ``text``. Each candidate starts at a
     token of ``text`` that looks like an IBAN head and must end at a token end.
     """
-    where = {pos: i for i, pos in enumerate(index)}
     for m in _IBAN_HEAD.finditer(text):
-        s = where.get(m.start())
-        if s is None:
+        s = bisect_left(index, m.start())
+        if s >= len(index) or index[s] != m.start():
             continue
         compact = squeezed[s : s + 34].upper()
         alnum = len(compact) if compact.isalnum() else next(i for i, c in enumerate(compact) if not c.isalnum())
