@@ -48,7 +48,9 @@ def node_home(root: Path, name: str, model_path: Path, superlink: str | None) ->
 @pytest.mark.slow
 def test_superlink_and_supernodes_train_with_dp_and_record_egress(tmp_path: Path, model_path: Path) -> None:
     from edgewise.config import load_settings
-    from edgewise.federated.deploy import Processes, flower_env, submit_run, supernode_argv, superlink_argv, write_flwr_home
+    from edgewise.federated.deploy import (
+        Processes, flower_env, submit_run, supernode_argv, superlink_argv, wait_for, write_flwr_home,
+    )
     from edgewise.models import ModelRegistry
     from edgewise.perimeter.service import Perimeter
 
@@ -73,11 +75,7 @@ def test_superlink_and_supernodes_train_with_dp_and_record_egress(tmp_path: Path
                   "summary-path": str(summary), "data-dir": str(server), "lr": 0.005}
         code = submit_run(config, write_flwr_home(tmp_path / "flwr", link), log=tmp_path / "flwr-run.log", timeout_s=120)
         assert code == 0, (tmp_path / "flwr-run.log").read_text()[-2000:]
-        deadline = time.time() + 900
-        while not summary.exists() and time.time() < deadline:
-            procs.check_alive()
-            time.sleep(2)
-        assert summary.exists(), (tmp_path / "superlink.log").read_text()[-3000:]
+        assert wait_for(summary, 900, procs), (tmp_path / "superlink.log").read_text()[-3000:]
     finally:
         procs.stop()
 

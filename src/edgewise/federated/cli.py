@@ -109,7 +109,7 @@ def run_cmd(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the run.")] = 7200.0,
 ) -> None:
     """Submit a federation run to a SuperLink (`flwr run`) and wait for it; the server side registers NAME."""
-    from edgewise.federated.deploy import DeploymentError, submit_run, write_flwr_home
+    from edgewise.federated.deploy import DeploymentError, submit_run, wait_for, write_flwr_home
     from edgewise.federated.server_app import read_summary
 
     settings = load_settings()
@@ -118,8 +118,10 @@ def run_cmd(
     home = write_flwr_home(settings.data_dir / "federated" / "flwr-home", superlink)
     config = {"num-nodes": nodes, "num-rounds": rounds, "dp": dp, "strategy": strategy, "export-name": name or "",
               "summary-path": str(summary), "data-dir": str(settings.data_dir), "local-steps": local_steps}
-    code = submit_run(config, home, log=work / "flwr-run.log", timeout_s=timeout)
-    if code != 0 or not summary.exists():
+    code = submit_run(config, home, log=work / "flwr-run.log", timeout_s=120)
+    if code == 0:
+        console.print(f"[dim]run submitted to {superlink}; waiting for the server to write {summary}[/]")
+    if code != 0 or not wait_for(summary, timeout):
         raise DeploymentError(f"The run did not finish (flwr exit code {code}); see {work / 'flwr-run.log'}.")
     data = read_summary(summary)
     if as_json:

@@ -70,7 +70,8 @@ def run_config_arg(values: dict[str, Any]) -> str:
 
 
 def submit_argv(run_config: dict[str, Any], app_dir: Path = APP_DIR) -> list[str]:
-    return ["flwr", "run", str(app_dir), CONNECTION, "--run-config", run_config_arg(run_config), "--stream"]
+    # not --stream: in flwr 1.42 it fails with "File exists: <FLWR_HOME>/config.toml"; callers wait for the summary
+    return ["flwr", "run", str(app_dir), CONNECTION, "--run-config", run_config_arg(run_config)]
 
 
 @dataclass
@@ -115,7 +116,7 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 
 def submit_run(run_config: dict[str, Any], flwr_home: Path, *, log: Path, timeout_s: float) -> int:
-    """``flwr run`` the Edgewise app on the SuperLink named in ``flwr_home``; waits for it to finish."""
+    """``flwr run`` the Edgewise app on the SuperLink named in ``flwr_home``; returns once it is accepted."""
     env = flower_env({"FLWR_HOME": str(flwr_home)})
     with log.open("ab") as out:
         done = subprocess.run(submit_argv(run_config), stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -123,7 +124,19 @@ def submit_run(run_config: dict[str, Any], flwr_home: Path, *, log: Path, timeou
     return done.returncode
 
 
+def wait_for(path: Path, timeout_s: float, processes: Processes | None = None, poll_s: float = 2.0) -> bool:
+    """Wait until ``path`` exists (the ServerApp writes its summary last); fail early if a process died."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if path.exists():
+            return True
+        if processes is not None:
+            processes.check_alive()
+        time.sleep(poll_s)
+    return path.exists()
+
+
 __all__ = [
     "APP_DIR", "DeploymentError", "Processes", "flower_env", "node_config_arg", "run_config_arg", "submit_argv",
-    "submit_run", "supernode_argv", "superlink_argv", "write_flwr_home",
+    "submit_run", "supernode_argv", "superlink_argv", "wait_for", "write_flwr_home",
 ]
