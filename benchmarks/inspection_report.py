@@ -70,7 +70,9 @@ def write_markdown(r: dict[str, Any]) -> str:
         "Command: `.venv/bin/python benchmarks/inspection.py` (figure: `inspection.png`).",
         f"Load average at start (the 2 cores are shared): {', '.join(f'{x:.1f}' for x in r['load_average_at_start'])}.",
         "",
-        f"Split by tile group: {r['split']}. Trained on good tiles only in {r['train_seconds']} s; "
+        f"Split by tile group: {r['split']}. Trained on good tiles only "
+        + (f"in {r['train_seconds']} s; " if r["train_seconds"] is not None else "(detector reused from an earlier run of this script, `--reuse`; int8 redone); ")
+        + f"int8 threshold {r['spec'].get('int8_threshold') or float('nan'):.3f} calibrated separately; "
         f"bank {r['spec']['bank_size']} patches; threshold {r['spec']['threshold']:.3f} at "
         f"{r['spec']['calibration']['false_reject_rate']:.0%} false rejects on {r['spec']['calibration']['images']} held-out good tiles.",
         "",

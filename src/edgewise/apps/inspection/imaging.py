@@ -45,7 +45,9 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
             img.load()
     except (ImageTooLarge, InvalidImage):
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(f"The image announces too many pixels ({exc}); crop it to the part.") from exc
+    except UnidentifiedImageError as exc:
         raise InvalidImage(f"This is not an image Pillow can read ({type(exc).__name__}). Send a JPEG or PNG.") from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise InvalidImage(f"The image is corrupt or truncated ({exc}). Re-capture or re-send it.") from exc

@@ -4,8 +4,9 @@ The body is the image itself (``Content-Type: image/jpeg`` ...) or a multipart
 form with one file field. ``?model=NAME`` picks the detector (default:
 ``inspection.detector``). Bad uploads get a 4xx error object from the node's one
 error handler (:class:`InvalidImage` 400, :class:`ImageTooLarge` 413, unknown
-detector 404). Reports for rejects are written after the answer is sent, so the
-line never waits for the language model. ``GET /v1/inspection/summary`` returns
+detector 404). Reports for rejects are written after the answer is sent, by one
+worker thread per node (the line never waits for the language model, and a
+report still being written at shutdown is dropped, not awaited). ``GET /v1/inspection/summary`` returns
 the shift summary of each station in use.
 """
 
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from edgewise.apps.inspection.errors import DetectorNotFound, ImageTooLarge, InvalidImage
 from edgewise.server.auth import require_api_key
@@ -31,6 +33,7 @@ class Stations:
         self.app = app
         self._stations: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspection-reports")
 
     def get(self, name: str | None) -> Any:
         from edgewise.apps.inspection.runtime import Detector
@@ -78,7 +81,7 @@ async def _image_bytes(request: Request, limit: int) -> tuple[bytes, str | None]
 
 
 @router.post("/images")
-async def inspect_image(request: Request, background: BackgroundTasks, model: str | None = None) -> dict[str, Any]:
+async def inspect_image(request: Request, model: str | None = None) -> dict[str, Any]:
     """Inspect one uploaded image and answer its verdict (score, threshold, defect area, boxes, latency)."""
     settings = request.app.state.settings
     data, name = await _image_bytes(request, settings.inspection.max_upload_bytes)
@@ -86,7 +89,7 @@ async def inspect_image(request: Request, background: BackgroundTasks, model: st
     result = await asyncio.to_thread(station.inspect_bytes, data, image=name)
     if result.events:
         station.engine = _engine(request.app)
-        background.add_task(station.write_reports, result.events)
+        request.app.state.inspection.reports.submit(station.write_reports, result.events)
     body = result.outcome.inspection.model_dump(mode="json")
     body["station"] = station.settings.station
     body["events"] = [e.model_dump(mode="json") for e in result.events]
@@ -103,4 +106,8 @@ async def on_startup(app: FastAPI) -> None:
     app.state.inspection = Stations(app)
 
 
-__all__ = ["PREFIX", "Stations", "on_startup", "router"]
+async def on_shutdown(app: FastAPI) -> None:
+    app.state.inspection.reports.shutdown(wait=False, cancel_futures=True)
+
+
+__all__ = ["PREFIX", "Stations", "on_shutdown", "on_startup", "router"]

@@ -27,7 +27,7 @@ class Detector:
         import onnxruntime as ort
 
         self.folder = Path(folder)
-        self.spec = DetectorSpec.load(self.folder)
+        self.spec = DetectorSpec.load(self.folder).for_variant(int8)
         model = self.folder / (INT8_FILE if int8 else ONNX_FILE)
         if not model.is_file():
             raise DetectorNotFound(f"{model} is missing; retrain the detector (add --int8 for the int8 variant).")

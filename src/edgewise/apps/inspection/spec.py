@@ -47,6 +47,14 @@ class DetectorSpec(BaseModel):
     calibration: Calibration
     classes: list[str] = Field(default_factory=list)
     int8: bool = False
+    int8_threshold: float | None = Field(None, description="The int8 variant's own calibrated threshold.")
+    int8_calibration: Calibration | None = None
+
+    def for_variant(self, int8: bool) -> DetectorSpec:
+        """The spec as the int8 runtime sees it (its own threshold: quantisation shifts the scores)."""
+        if not int8 or self.int8_threshold is None:
+            return self
+        return self.model_copy(update={"threshold": self.int8_threshold, "calibration": self.int8_calibration})
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ packaged Lite0 weights); the node itself only runs the ONNX file.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,6 @@ def quantize_int8(fp32: Path, out: Path, calibration: np.ndarray) -> Path:
     costs far more accuracy than it saves time.
     """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class _Reader(CalibrationDataReader):
         def __init__(self) -> None:
@@ -125,14 +125,37 @@ def quantize_int8(fp32: Path, out: Path, calibration: np.ndarray) -> Path:
         def get_next(self) -> dict[str, np.ndarray] | None:
             return next(self._it, None)
 
-    pre = out.with_suffix(".pre.onnx")
-    quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+    # No quant_pre_process: with it, this graph's quantised features collapsed to a constant.
     quantize_static(
-        str(pre), str(out), _Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
+        str(fp32), str(out), _Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+        nodes_to_exclude=_smoothing_convs(fp32),
     )
-    pre.unlink(missing_ok=True)
     return out
+
+
+def _smoothing_convs(model: Path) -> list[str]:
+    """The Gaussian-blur convolutions of the heatmap: quantised, they would clip every score at the
+    largest score seen during calibration, so they stay float32."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model)).graph
+    one_channel = {t.name for t in graph.initializer if tuple(numpy_helper.to_array(t).shape[:2]) == (1, 1)}
+    return [n.name for n in graph.node if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in one_channel]
+
+
+def _image_scores(heats: np.ndarray, places: list[Placement]) -> np.ndarray:
+    return np.array([h[: p.height, : p.width].max() for h, p in zip(heats, places, strict=True)])
+
+
+def _onnx_scores(model: Path, canvases: np.ndarray, places: list[Placement]) -> np.ndarray:
+    """Image scores of an exported variant (the int8 one gets its own threshold from these)."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    heats = np.concatenate([sess.run(None, {"canvas": canvases[i : i + BATCH]})[0][:, 0] for i in range(0, len(canvases), BATCH)])
+    return _image_scores(heats, places)
 
 
 def _index_classes(det: TorchDetector, labelled: dict[str, list[Path]]) -> ClassIndex | None:
@@ -160,10 +183,16 @@ def train_detector(
     bank_size: int = 4096,
     labelled: dict[str, list[Path]] | None = None,
     int8: bool = False,
+    threads: int = 1,
     progress: Progress | None = None,
 ) -> TorchDetector:
-    """Train on ``normal`` good images; calibrate on ``calibration`` (or a held-out share of ``normal``)."""
+    """Train on ``normal`` good images; calibrate on ``calibration`` (or a held-out share of ``normal``).
+
+    ``threads`` caps PyTorch's CPU threads: on a shared edge box, OpenMP threads
+    that spin-wait for a busy core make training several times slower than one thread.
+    """
     say = progress or (lambda _msg: None)
+    torch.set_num_threads(threads)
     train, calib = (list(normal), list(calibration)) if calibration else split_holdout(list(normal), holdout)
     if len(train) < 2 or len(calib) < 1:
         raise TrainingError(
@@ -186,7 +215,7 @@ def train_detector(
     say(f"calibrating the threshold on {len(calib)} held-out good images")
     cal_canv, cal_places = load_canvases(calib, image_size)
     heats, _ = det.run(cal_canv)
-    scores = np.array([h[: p.height, : p.width].max() for h, p in zip(heats, cal_places, strict=True)])
+    scores = _image_scores(heats, cal_places)
     spec.threshold, spec.calibration = calibrate(scores, false_reject_rate)
     out_dir.mkdir(parents=True, exist_ok=True)
     if labelled:
@@ -195,11 +224,15 @@ def train_detector(
             det.classes.save(out_dir / CLASSES_FILE)
             spec.classes = sorted(set(det.classes.labels))
     say("exporting to ONNX")
-    export_onnx(net, out_dir / ONNX_FILE, image_size)
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation and constant-folding notes
+        warnings.simplefilter("ignore")
+        export_onnx(net, out_dir / ONNX_FILE, image_size)
     if int8:
         say("quantising to int8")
         quantize_int8(out_dir / ONNX_FILE, out_dir / INT8_FILE, np.concatenate([canvases[:16], cal_canv]))
         spec.int8 = True
+        q_scores = _onnx_scores(out_dir / INT8_FILE, cal_canv, cal_places)
+        spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, false_reject_rate)
     spec.save(out_dir)
     return det
 

@@ -3,7 +3,9 @@
 Polling (``os.scandir`` every ``interval`` seconds) rather than inotify: it
 works the same on network shares and bind mounts, which is where line cameras
 usually write, and it needs no extra dependency. A file is taken once its size
-and mtime are unchanged between two scans, so half-written frames are not read.
+and mtime are unchanged between two scans; a file that then fails to decode is
+retried until it has been still for ``settle`` seconds (a camera that pauses
+mid-frame), and only then reported as a bad image.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class DropFolder:
         self._done: set[str] = set() if include_existing else {e.name for e in os.scandir(folder)}
         self._pending: dict[str, tuple[int, int]] = {}
 
+    def retry(self, path: Path) -> None:
+        """Look at ``path`` again on later scans (it may still be being written)."""
+        self._done.discard(path.name)
+
     def poll(self) -> list[Path]:
         ready = []
         for entry in sorted(os.scandir(self.folder), key=lambda e: e.name):
@@ -67,6 +73,13 @@ class DropFolder:
         return ready
 
 
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
 def watch_loop(
     station: Station,
     drop: DropFolder,
@@ -77,6 +90,7 @@ def watch_loop(
     interval: float = 0.2,
     max_images: int | None = None,
     idle_exit: float | None = None,
+    settle: float = 2.0,
 ) -> list[dict[str, Any]]:
     """Poll ``drop`` until Ctrl-C, ``max_images`` or ``idle_exit`` seconds without news; returns the rows."""
     rows: list[dict[str, Any]] = []
@@ -89,6 +103,9 @@ def watch_loop(
                 new = drop.poll()
                 for path in new[: None if max_images is None else max_images - len(rows)]:
                     row = inspect_path(station, path, overlays)
+                    if "error" in row and _age(path) < settle:
+                        drop.retry(path)
+                        continue
                     rows.append(row)
                     if sink is not None:
                         sink.write(json.dumps(row) + "\n")

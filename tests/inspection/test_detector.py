@@ -1,0 +1,84 @@
+"""The detector itself: ONNX Runtime agrees with the training-time model, defects score above good parts,
+the threshold is calibrated as promised, and boxes stay inside the image."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edgewise.apps.inspection.imaging import Placement, load_image
+from edgewise.apps.inspection.postprocess import defect_regions
+from edgewise.apps.inspection.runtime import Detector
+from edgewise.apps.inspection.spec import DetectorSpec
+from edgewise.apps.inspection.training import calibrate
+
+
+def test_spec_records_good_only_training_and_calibration(trained, tiles) -> None:  # type: ignore[no-untyped-def]
+    spec = DetectorSpec.load(trained[1])
+    assert spec.train_images == len(tiles.train)
+    assert spec.calibration.images == len(tiles.calibrate)
+    assert spec.calibration.rejected_good == 0  # fewer than 100 images at 1 %: the threshold sits just above their max
+    assert spec.threshold > spec.calibration.good_score_max
+    assert spec.classes == ["break", "fray"]
+    assert (trained[1] / "detector.onnx").stat().st_size < 8 * 1024 * 1024
+
+
+def test_onnx_runtime_gives_the_training_time_verdicts(trained, tiles) -> None:  # type: ignore[no-untyped-def]
+    torch_det, folder = trained
+    onnx_det = Detector(folder, threads=1)
+    for path in tiles.good + tiles.defects:
+        gray = load_image(path)
+        ref = torch_det.inspect(gray)
+        got = onnx_det.inspect(gray).inspection
+        assert got.verdict == ref.verdict, path.name
+        assert got.score == pytest.approx(ref.score, rel=1e-3)
+        assert got.defect_area_px == pytest.approx(ref.defect_area_px, abs=max(16, 0.02 * ref.defect_area_px))
+
+
+def test_defects_score_above_unseen_good_tiles(trained, tiles) -> None:  # type: ignore[no-untyped-def]
+    det = Detector(trained[1])
+    good = [det.inspect(load_image(p)).inspection.score for p in tiles.good]
+    bad = [det.inspect(load_image(p)).inspection for p in tiles.defects]
+    assert min(b.score for b in bad) > float(np.median(good))
+    rejected = [b for b in bad if b.verdict == "reject"]
+    assert rejected, "none of the large defects was rejected"
+    for b in rejected:
+        assert b.boxes and b.defect_area_px > 0 and b.likely_class in {"break", "fray"}
+
+
+def test_int8_variant_has_its_own_threshold_and_still_separates(trained, tiles) -> None:  # type: ignore[no-untyped-def]
+    fp32, q8 = Detector(trained[1]), Detector(trained[1], int8=True)
+    assert q8.spec.threshold != fp32.spec.threshold and q8.spec.calibration.rejected_good == 0
+    good = [q8.inspect(load_image(p)).inspection.score for p in tiles.good]
+    bad = [q8.inspect(load_image(p)).inspection for p in tiles.defects]
+    assert min(b.score for b in bad) > float(np.median(good))
+    assert any(b.verdict == "reject" for b in bad)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=300), st.sampled_from([0.01, 0.05, 0.2]))
+def test_calibrated_threshold_rejects_at_most_the_asked_share(scores: list[float], rate: float) -> None:
+    arr = np.array(scores, dtype=np.float32)
+    threshold, cal = calibrate(arr, rate)
+    assert cal.rejected_good == int((arr >= threshold).sum())
+    assert cal.rejected_good <= max(0, int(np.floor(rate * len(arr))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(16, 128), st.integers(16, 128), st.floats(0.3, 3.0),
+    st.lists(st.tuples(st.integers(0, 127), st.integers(0, 127), st.integers(1, 30), st.integers(1, 30)), max_size=5),
+)
+def test_boxes_lie_inside_the_image(h: int, w: int, scale: float, blobs: list[tuple[int, int, int, int]]) -> None:
+    heat = np.zeros((128, 128), np.float32)
+    for y, x, bh, bw in blobs:
+        heat[y : y + bh, x : x + bw] = 10.0
+    pl = Placement(scale=scale, height=h, width=w, src_height=max(1, round(h / scale)), src_width=max(1, round(w / scale)))
+    area, boxes = defect_regions(heat, pl, 5.0)
+    inside = heat[:h, :w] > 5.0
+    assert (area > 0) == bool(inside.any()) and bool(boxes) == bool(inside.any())
+    for b in boxes:
+        assert 0 <= b.x < pl.src_width and 0 <= b.y < pl.src_height
+        assert b.x + b.width <= pl.src_width + 1 and b.y + b.height <= pl.src_height + 1

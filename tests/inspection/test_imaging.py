@@ -1,0 +1,95 @@
+"""Decoding and letterboxing: bad input always becomes a clear InvalidImage / ImageTooLarge."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from edgewise.apps.inspection.errors import ImageTooLarge, InvalidImage
+from edgewise.apps.inspection.imaging import decode_image, letterbox, list_images
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header announces width x height but which holds no pixel data (a decompression bomb)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def jpeg_bytes(w: int = 64, h: int = 48) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray((np.arange(w * h) % 251).astype(np.uint8).reshape(h, w)).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def test_decodes_a_real_tile_to_grayscale(tiles) -> None:  # type: ignore[no-untyped-def]
+    gray = decode_image(tiles.good[0].read_bytes())
+    assert gray.dtype == np.uint8 and gray.ndim == 2
+    assert gray.shape == Image.open(tiles.good[0]).size[::-1]
+
+
+def test_colour_images_become_grayscale() -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (255, 0, 0)).save(buf, format="PNG")
+    assert decode_image(buf.getvalue()).shape == (30, 40)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"not an image at all", b"%PDF-1.7\n", jpeg_bytes()[:200], b"\x89PNG\r\n\x1a\n" + b"\0" * 40],
+    ids=["empty", "text", "pdf", "truncated-jpeg", "broken-png"],
+)
+def test_bad_bytes_are_invalid_image(data: bytes) -> None:
+    with pytest.raises(InvalidImage) as info:
+        decode_image(data)
+    assert info.value.status_code == 400 and info.value.message
+
+
+def test_tiny_images_are_refused() -> None:
+    with pytest.raises(InvalidImage, match="at least 8x8"):
+        decode_image(jpeg_bytes(4, 4))
+
+
+def test_huge_header_is_refused_before_decoding() -> None:
+    with pytest.raises(ImageTooLarge) as info:
+        decode_image(png_header_only(100_000, 100_000), max_pixels=40_000_000)
+    assert info.value.status_code == 413
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    try:
+        gray = decode_image(data)
+    except InvalidImage:
+        return
+    assert gray.ndim == 2 and gray.dtype == np.uint8
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(8, 700), st.integers(8, 700), st.sampled_from([64, 128, 256]))
+def test_letterbox_keeps_aspect_and_fits(h: int, w: int, size: int) -> None:
+    canvas, pl = letterbox(np.full((h, w), 200, np.uint8), size)
+    assert canvas.shape == (size, size)
+    assert max(pl.height, pl.width) == size
+    assert abs(pl.height / pl.width - h / w) <= 1.0 / min(pl.height, pl.width) * (h / w) + 0.02 * (h / w) + 1e-9 or min(pl.height, pl.width) <= 2
+    assert np.allclose(canvas[: pl.height, : pl.width], 200 / 255, atol=1e-3)
+    assert not canvas[pl.height :, :].any() and not canvas[:, pl.width :].any()
+
+
+def test_list_images_skips_masks_next_to_images(tiles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tiles.root / "MT_Crack" / "Imgs"
+    files = list_images([folder])
+    assert files and all(f.suffix == ".jpg" for f in files)
+    with pytest.raises(InvalidImage):
+        list_images([tmp_path / "missing"])
