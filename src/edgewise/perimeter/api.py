@@ -15,6 +15,7 @@ thread; any detector failure is an error response, never unredacted text.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +26,7 @@ from edgewise.errors import NotReady
 from edgewise.perimeter.redaction import Redaction
 from edgewise.server.auth import require_api_key
 
+log = logging.getLogger("edgewise.perimeter")
 router = APIRouter(prefix="/v1/perimeter", tags=["perimeter"], dependencies=[Depends(require_api_key)])
 
 
@@ -119,6 +121,7 @@ async def on_startup(app: FastAPI) -> None:
     try:
         app.state.perimeter = await asyncio.to_thread(Perimeter.from_settings, app.state.settings, metrics=app.state.metrics)
     except Exception as exc:  # fail closed: no perimeter, no redaction, no egress
+        log.exception("privacy perimeter failed to start; perimeter routes will answer 503")
         app.state.perimeter_error = f"{type(exc).__name__}: {exc}"
 
 
