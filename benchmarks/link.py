@@ -48,10 +48,8 @@ PROMPTS = [
     "Explain in one sentence what a bearing outer-race fault is.",
     "Write a short status line for pump P-7: vibration high, temperature normal.",
     "What is 17 times 23?",
-    "Name three causes of motor overheating.",
-    "Summarize: the conveyor stopped twice today because of a jammed roller.",
 ]
-MAX_TOKENS = 32
+MAX_TOKENS = 16
 
 
 # --- outside: namespace set-up --------------------------------------------------------------------
@@ -168,7 +166,8 @@ def bench_routing(root: Path, model: Path, emulated: bool) -> list[dict[str, Any
     (node_data / "perimeter" / "policy.toml").write_text(
         f'version = 1\n[[destination]]\nname = "cloud-llm"\nurl = "http://127.0.0.1:{far}/v1"\nclasses = ["redacted_prompt"]\n'
     )
-    settings = load_settings(data_dir=node_data, parallel=1, perimeter={"ner": False})
+    # a long send timeout: on a shared, loaded machine the far node can take many seconds to answer
+    settings = load_settings(data_dir=node_data, parallel=1, perimeter={"ner": False, "send_timeout_s": 600})
     rows: list[dict[str, Any]] = []
     try:
         wait_http(f"http://127.0.0.1:{port}/health")

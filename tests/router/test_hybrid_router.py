@@ -26,7 +26,7 @@ from tests.router.conftest import CloudStub
 SECRET_MAIL = "jane.roe@example.org"
 SECRET_PHONE = "+44 20 7946 0958"
 PROMPT = [{"role": "user", "content": f"Write one sentence to {SECRET_MAIL} asking her to call {SECRET_PHONE}."}]
-PARAMS = SamplingParams(temperature=0, max_tokens=24)
+PARAMS = SamplingParams(temperature=0, max_tokens=12)
 ALWAYS_UNSURE = 10.0  # a mean log-prob is <= 0, so every draft is "unsure"
 ALWAYS_SURE = -1000.0
 

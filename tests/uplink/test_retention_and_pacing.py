@@ -24,10 +24,12 @@ from tests.cloud.helpers import Collector
 from tests.uplink.harness import NODE_ID, REPO, write_policy
 
 
-@pytest.fixture
-def collector(tmp_path: Path) -> Iterator[Collector]:
-    (tmp_path / "cloud").mkdir()
-    c = Collector(tmp_path / "cloud", f"sqlite:///{tmp_path / 'collector.db'}")
+@pytest.fixture(scope="module")
+def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
+    """One collector for the module; each test uses its own streams."""
+    root = tmp_path_factory.mktemp("retention")
+    (root / "cloud").mkdir()
+    c = Collector(root / "cloud", f"sqlite:///{root / 'collector.db'}")
     token = c.add_node(NODE_ID)
     c.start()
     c.token = token  # type: ignore[attr-defined]
