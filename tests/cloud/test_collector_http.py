@@ -59,6 +59,13 @@ def test_plain_json_batches_with_inline_payloads_are_accepted(collector: tuple[C
     assert [base64.b64decode(m["payload_b64"]) for m in c.messages("node-a", "plain")] == [b'{"n":1}', b'{"n":2}']
 
 
+def test_raw_data_classes_are_refused_by_the_collector_too(collector: tuple[Collector, str]) -> None:
+    c, token = collector
+    r = post(c, token, body("node-a", "leak", [1], dc=DataClass.RAW_SENSOR))
+    assert r.status_code == 400 and "never leaves" in r.json()["error"]["message"]
+    assert c.messages("node-a", "leak") == []
+
+
 def test_a_token_cannot_write_for_another_node(collector: tuple[Collector, str]) -> None:
     c, token_a = collector
     assert post(c, token_a, body("node-b", "s", [1])).status_code == 401

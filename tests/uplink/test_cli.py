@@ -18,7 +18,9 @@ from tests.uplink.harness import NODE_ID, REPO, write_policy
 def link(data: Path, *args: str, token: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEWISE_")}
     env.update(EDGEWISE_DATA_DIR=str(data), EDGEWISE_CONFIG=str(data / "none.toml"), EDGEWISE_PERIMETER__NER="false",
-               EDGEWISE_UPLINK__NODE_ID=NODE_ID, EDGEWISE_UPLINK__TOKEN=token, COLUMNS="200")  # fmt: skip
+               EDGEWISE_UPLINK__NODE_ID=NODE_ID, COLUMNS="200")  # fmt: skip
+    if token:
+        env["EDGEWISE_UPLINK__TOKEN"] = token
     return subprocess.run([sys.executable, "-m", "edgewise.cli", "link", *args], env=env, capture_output=True, text=True,
                           cwd=REPO, timeout=120)  # fmt: skip
 
@@ -40,9 +42,11 @@ def test_status_flush_and_stats(tmp_path: Path) -> None:
     offline = link(data, "flush", "--timeout", "2", token=token)  # the collector is not running yet
     assert offline.returncode == 1 and "alerts: 5 pending" in offline.stderr
 
+    assert link(data, "login", token).returncode == 0  # the token goes to a mode-600 file, not the config
+    assert (data / "uplink" / "token").stat().st_mode & 0o777 == 0o600
     collector.start()
     try:
-        done = link(data, "flush", "--timeout", "60", "--json", token=token)
+        done = link(data, "flush", "--timeout", "60", "--json")
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == {"flushed": True, "pending": {}, "errors": {}}
     finally:

@@ -31,6 +31,7 @@ from edgewise.cloud.settings import CloudSettings
 from edgewise.cloud.store import CollectorStore
 from edgewise.errors import AuthenticationError, InvalidRequest
 from edgewise.metrics import NodeMetrics
+from edgewise.perimeter.types import FORBIDDEN
 from edgewise.server.errors import install_error_handlers
 from edgewise.server.limits import BodyLimitMiddleware
 from edgewise.uplink.protocol import INGEST_PATH, IngestAck, decode_batch
@@ -79,6 +80,8 @@ def build_collector_app(cloud: CloudSettings, database_url: str) -> FastAPI:
         env, size = decode_batch(request.headers, body, max_bytes=cloud.max_batch_bytes)
         if env.node_id != node_id:
             raise AuthenticationError(f"This token belongs to node '{node_id}', not '{env.node_id}'.")
+        if env.data_class in FORBIDDEN:  # a node that sends raw data is misbehaving: store nothing
+            raise InvalidRequest(f"Data class '{env.data_class.value}' never leaves a node; the batch was not stored.")
         res = await asyncio.to_thread(store.ingest, node_id, env, wire_bytes=len(body), decompressed_bytes=size)
         batches.labels(node_id, env.stream).inc()
         stored.labels(node_id, env.stream, "new").inc(res.accepted)
@@ -130,4 +133,4 @@ def _fmt_time(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
 
 
-__all__ = ["InvalidRequest", "build_collector_app", "require_admin"]
+__all__ = ["build_collector_app", "require_admin"]

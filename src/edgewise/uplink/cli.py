@@ -72,6 +72,17 @@ def stats(as_json: JsonOpt = False) -> None:
     console.print(table if rows else "[dim]no streams yet[/]")
 
 
+@app.command("login")
+def login(token: Annotated[str, typer.Argument(help="The token printed by `edgewise cloud token add <node>`.")]) -> None:
+    """Store this node's collector token in the data dir (mode 600), instead of the config file."""
+    from edgewise.config import write_secret
+    from edgewise.uplink.service import token_path
+
+    path = token_path(load_settings())
+    write_secret(path, token.strip().encode())
+    console.print(f"token stored in {path}")
+
+
 @app.command("flush")
 def flush(
     timeout: Annotated[float, typer.Option("--timeout", help="Give up after this many seconds.")] = 60.0,
@@ -85,7 +96,9 @@ def flush(
 
     settings = load_settings()
     store = open_outbox(settings)
-    fwd = Forwarder(store, gateway_transport(settings), settings.uplink)
+    from edgewise.uplink.service import with_token
+
+    fwd = Forwarder(store, gateway_transport(settings), with_token(settings))
     with console.status("flushing the outbox ..."):
         done = fwd.flush(timeout)
     left = {s.stream: s.pending for s in store.stats() if s.pending}

@@ -66,9 +66,10 @@ async def on_startup(app: FastAPI) -> None:
             log.error("uplink: forwarder not started: the perimeter is not available (%s)",
                       getattr(app.state, "perimeter_error", "not loaded"))  # fmt: skip
         else:
+            from edgewise.uplink.service import with_token
             from edgewise.uplink.transport import GatewayTransport
 
-            transport = GatewayTransport(perimeter.gateway, settings.uplink)
+            transport = GatewayTransport(perimeter.gateway, with_token(settings))
     up = await asyncio.to_thread(Uplink.open, settings, transport=transport, metrics=app.state.metrics)
     UplinkMetrics(app.state.metrics).refresh(up.store, None)
     up.start()

@@ -10,17 +10,33 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from edgewise.config import Settings
 from edgewise.metrics import NodeMetrics
 from edgewise.perimeter.types import DataClass
 from edgewise.uplink.forwarder import Forwarder, Transport
 from edgewise.uplink.sqlite_store import SqliteOutbox
 from edgewise.uplink.store import OutboxStore
+from edgewise.uplink.settings import UplinkSettings
 from edgewise.uplink.types import EnqueueResult
 
 
 def outbox_path(settings: Settings) -> Path:
     return settings.data_dir / "uplink" / "outbox.db"
+
+
+def token_path(settings: Settings) -> Path:
+    return settings.data_dir / "uplink" / "token"
+
+
+def with_token(settings: Settings) -> UplinkSettings:
+    """The uplink settings with the node token: ``[uplink] token`` if set, else the mode-600 token file."""
+    up = settings.uplink
+    path = token_path(settings)
+    if (up.token is None or not up.token.get_secret_value().strip()) and path.is_file():
+        return up.model_copy(update={"token": SecretStr(path.read_text().strip())})
+    return up
 
 
 def open_outbox(settings: Settings) -> SqliteOutbox:
@@ -47,7 +63,7 @@ class Uplink:
     @classmethod
     def open(cls, settings: Settings, *, transport: Transport | None = None, metrics: NodeMetrics | None = None) -> Uplink:
         store = open_outbox(settings)
-        fwd = Forwarder(store, transport, settings.uplink, metrics=metrics) if transport is not None else None
+        fwd = Forwarder(store, transport, with_token(settings), metrics=metrics) if transport is not None else None
         return cls(store, fwd)
 
     def enqueue(
@@ -72,4 +88,4 @@ class Uplink:
         self.store.close()
 
 
-__all__ = ["Uplink", "open_outbox", "outbox_path", "to_bytes"]
+__all__ = ["Uplink", "open_outbox", "outbox_path", "to_bytes", "token_path", "with_token"]

@@ -38,7 +38,7 @@ class GatewayTransport:
 
     def post_batch(self, node_id: str, outbox_id: str, messages: list[Message], counters: dict[str, int]) -> tuple[IngestAck, int]:
         headers = encode_headers(node_id, outbox_id, messages, counters)
-        if self.settings.token is not None:
+        if self.settings.token is not None and self.settings.token.get_secret_value().strip():
             headers["authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
         body, _ = encode_body(messages, compress=not self.redact, level=self.settings.compression_level)
         if isinstance(body, bytes):
@@ -70,8 +70,9 @@ class GatewayTransport:
 def gateway_transport(settings: Settings, *, metrics: Any = None) -> GatewayTransport:
     """Build the perimeter gateway from settings and wrap it (ConfigError/PolicyError if the policy is unusable)."""
     from edgewise.perimeter.gateway import Gateway
+    from edgewise.uplink.service import with_token
 
-    return GatewayTransport(Gateway.from_settings(settings, metrics=metrics), settings.uplink)
+    return GatewayTransport(Gateway.from_settings(settings, metrics=metrics), with_token(settings))
 
 
 __all__ = ["GatewayLike", "GatewayTransport", "gateway_transport"]
