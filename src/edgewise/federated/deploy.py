@@ -55,13 +55,12 @@ def supernode_argv(superlink: str, port: int, node_config: dict[str, Any], host:
 
 
 def write_flwr_home(home: Path, superlink: str) -> Path:
-    """A Flower CLI config whose default connection is ``superlink`` (plain gRPC on a trusted network)."""
+    """Write a Flower CLI config (``FLWR_HOME``) whose default connection is ``superlink``; returns ``home``."""
     home.mkdir(parents=True, exist_ok=True)
-    path = home / "config.toml"
-    path.write_text(
+    (home / "config.toml").write_text(
         f'[superlink]\ndefault = "{CONNECTION}"\n\n[superlink.{CONNECTION}]\naddress = "{superlink}"\ninsecure = true\n'
     )
-    return path
+    return home
 
 
 def run_config_arg(values: dict[str, Any]) -> str:
