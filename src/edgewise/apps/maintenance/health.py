@@ -93,7 +93,10 @@ class HealthTracker:
 
     def update(self, t: float, score: float) -> HealthPoint:
         self._recent.append(score)
-        hi = float(np.median(np.fromiter(self._recent, float))) / self.threshold
+        ordered = sorted(self._recent)  # a handful of values: sorting beats np.median's overhead
+        mid = len(ordered) // 2
+        med = ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+        hi = med / self.threshold
         self.health_index = hi
         self.peak_hi = max(self.peak_hi, hi)
         onset = False
