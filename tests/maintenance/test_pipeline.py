@@ -32,7 +32,8 @@ def test_cli_replay_cwru_fault_against_normal_baseline(cwru: Path, tmp_path: Pat
     assert summary["type"] == "summary" and summary["bytes_seen"] > 100 * summary["bytes_sent"] > 0
     assert summary["samples_per_s"] > 0
     assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
-    ev = MaintenanceEvent.model_validate({k: v for k, v in events[0].items() if k not in ("type", "report")})
+    assert events[0]["asset"] == "209" and events[0]["channel"] == "DE"
+    ev = MaintenanceEvent.model_validate({k: v for k, v in events[0].items() if k not in ("type", "report", "asset", "channel")})
     assert validate_report_text(events[0]["report"]["text"].rsplit("\n\n", 1)[0], ev).ok
 
 

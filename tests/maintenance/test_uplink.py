@@ -83,3 +83,23 @@ def test_raw_sensor_data_never_passes(perimeter: Perimeter, collector: tuple[str
     with pytest.raises(EgressRefused):  # and the gateway itself refuses it too
         perimeter.gateway.send("plant-cloud", cls, {"samples": [0.1] * 10})
     assert received == []
+
+
+def test_cli_replay_uplink_through_the_gateway(
+    perimeter: Perimeter, collector: tuple[str, list[tuple[str, bytes]]], cwru: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from edgewise.apps.maintenance.cli import app
+    from edgewise.apps.maintenance.replay import load_records
+
+    _, received = collector
+    monkeypatch.setenv("EDGEWISE_PERIMETER__NER", "false")  # no PII in events; skip loading the NER model
+    out = tmp_path / "o.jsonl"
+    res = CliRunner().invoke(app, ["replay", str(cwru / "130.mat"), "--format", "cwru", "--healthy", str(cwru / "97.mat"),
+                                   "--channels", "DE", "--bearing", "6205", "--json", str(out), "--uplink", "plant-cloud"])
+    assert res.exit_code == 0, res.output
+    summary = load_records(out)[-1]
+    assert summary["uplink"] == "gateway" and summary["bytes_sent"] == sum(len(b) for _, b in received) > 0
+    assert summary["bytes_sent_by_class"].get("report", 0) > 0  # template reports go up with the events

@@ -24,6 +24,18 @@ def _reporter(use_llm: bool, model: str | None):  # type: ignore[no-untyped-def]
     return make_reporter(use_llm, model)
 
 
+def _publisher(uplink: str | None) -> tuple[object | None, object | None]:
+    """A publisher through the perimeter gateway to destination ``uplink`` (None: dry-run, nothing leaves)."""
+    if not uplink:
+        return None, None
+    from edgewise.apps.publish import Publisher
+    from edgewise.config import load_settings
+    from edgewise.perimeter.service import Perimeter
+
+    perimeter = Perimeter.from_settings(load_settings())
+    return Publisher(perimeter.gateway, uplink, app="maintenance"), perimeter
+
+
 @app.command()
 def replay(
     path: Annotated[Path, typer.Argument(help="Recording: a file or a folder of files.")],
@@ -39,6 +51,7 @@ def replay(
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG of the health index per channel.")] = None,
     asset: Annotated[str | None, typer.Option("--asset", help="Asset name (default: the recording's name).")] = None,
     llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Write event reports with the local LLM.")] = False,
+    uplink: Annotated[str | None, typer.Option("--uplink", help="Send events/reports/summaries to this gateway destination.")] = None,
 ) -> None:
     """Replay a recording as fast as possible; one JSON line per window and channel, per event, and a summary."""
     from edgewise.apps.maintenance.replay import ReplayConfig
@@ -47,12 +60,15 @@ def replay(
 
     settings = load_settings().maintenance
     cfg = ReplayConfig(path, fmt, fs, _split(channels), healthy_first, healthy_minutes, tuple(healthy or ()), rpm, bearing, asset)
+    publisher, perimeter = _publisher(uplink)
     out = sys.stdout if str(json_out) == "-" else json_out.open("w")
     try:
-        mon, kept = run(cfg, settings, out, reporter=_reporter(llm, None))
+        mon, kept = run(cfg, settings, out, reporter=_reporter(llm, None), publisher=publisher)  # type: ignore[arg-type]
     finally:
         if out is not sys.stdout:
             out.close()
+        if perimeter is not None:
+            perimeter.close()  # type: ignore[attr-defined]
     summary = kept[-1]
     if plot is not None:
         from edgewise.apps.maintenance.plot import plot_health
@@ -78,6 +94,7 @@ def watch(
     llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Write event reports with the local LLM.")] = True,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write JSON lines here.")] = None,
     duration: Annotated[float | None, typer.Option("--duration", help="Stop after this many seconds.")] = None,
+    uplink: Annotated[str | None, typer.Option("--uplink", help="Send events/reports/summaries to this gateway destination.")] = None,
 ) -> None:
     """Run the pipeline live on an MQTT stream of sample blocks; prints a live status table."""
     from edgewise.apps.maintenance.bearings import bearing_by_name
@@ -85,9 +102,14 @@ def watch(
     from edgewise.config import load_settings
 
     settings = load_settings().maintenance
-    watch_stream(mqtt, topic, settings, healthy_minutes=healthy_minutes, healthy_blocks=healthy_blocks, rpm=rpm,
-                 bearing=bearing_by_name(bearing) if bearing else None, asset=asset, reporter=_reporter(llm, None),
-                 json_out=json_out, duration=duration)
+    publisher, perimeter = _publisher(uplink)
+    try:
+        watch_stream(mqtt, topic, settings, healthy_minutes=healthy_minutes, healthy_blocks=healthy_blocks, rpm=rpm,
+                     bearing=bearing_by_name(bearing) if bearing else None, asset=asset, reporter=_reporter(llm, None),
+                     json_out=json_out, duration=duration, publisher=publisher)
+    finally:
+        if perimeter is not None:
+            perimeter.close()  # type: ignore[attr-defined]
 
 
 __all__ = ["app"]

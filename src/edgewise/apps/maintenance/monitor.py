@@ -69,6 +69,7 @@ class Monitor:
         self.events: list[MaintenanceEvent] = []
         self.samples = 0
         self.busy_s = 0.0
+        self.unmonitored: set[str] = set()  # channels seen without a healthy model (e.g. CWRU BA vs a DE/FE baseline)
         self.base: datetime = RELATIVE_EPOCH
         self._severity: dict[str, int] = {}
         self._last_summary: float | None = None
@@ -105,6 +106,7 @@ class Monitor:
         start = time.perf_counter()
         self.publisher.count_raw(block.raw_bytes)
         self.samples += block.data.size
+        self.unmonitored.update(c for c in block.channels if c not in self.twins)
         if "epoch0" in block.meta and self.base is RELATIVE_EPOCH:
             self.base = RELATIVE_EPOCH + timedelta(seconds=block.meta["epoch0"])
         freqs = self.fault_freqs(self.bearing, self.rpm or block.meta.get("rpm"))
@@ -141,7 +143,7 @@ class Monitor:
         ev = build_event(self.asset, ch, p, twin, fv, self.base, self.s.failure_level)
         self.events.append(ev)
         self.publisher.publish_event(ev)
-        rec: Record = {"type": "event", **ev.model_dump(mode="json")}
+        rec: Record = {"type": "event", "asset": self.asset, "channel": ch, **ev.model_dump(mode="json")}
         if self.reporter is not None:
             rep = self.reporter(ev)
             self.publisher.publish_report(rep)
@@ -170,6 +172,7 @@ class Monitor:
                    "events": len(self.events), "analysis_fs": self.fs,
                    "thresholds": {c: round(t.threshold, 4) for c, t in self.twins.items()},
                    "healthy_windows": {c: t.n_healthy for c, t in self.twins.items()},
+                   "channels_without_twin": sorted(self.unmonitored),
                    "bytes_seen": stats.raw_bytes_seen, "bytes_sent": stats.bytes_sent,
                    "bytes_sent_by_class": stats.bytes_by_class, "reduction_ratio": stats.ratio,
                    "uplink": "dry-run (would be sent)" if stats.dry_run else "gateway"}
