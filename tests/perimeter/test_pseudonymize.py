@@ -103,3 +103,12 @@ def test_vault_stores_values_encrypted_in_owner_only_files(perimeter: Perimeter)
         assert stat.S_IMODE((directory / name).stat().st_mode) == 0o600
     raw = b"".join(p.read_bytes() for p in directory.glob("vault.sqlite*"))
     assert b"jane.roe" not in raw and b"4111111111111111" not in raw
+
+
+def test_protocol_fields_of_a_chat_request_survive(perimeter_ner: Perimeter) -> None:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": "be brief"},
+                                                  {"role": "user", "content": "Email Agnieszka Nowak at a.nowak@poczta.pl"}]}
+    red = perimeter_ner.redact(json=body)
+    assert red.json["model"] == "gpt-4o-mini"
+    assert [m["role"] for m in red.json["messages"]] == ["system", "user"]
+    assert "a.nowak@poczta.pl" not in str(red.json) and "Nowak" not in str(red.json)

@@ -73,6 +73,8 @@ class Gateway:
              keep_mapping: bool = False) -> Receipt:
         """Check, redact, record and send ``payload``; returns a :class:`Receipt` or raises (nothing sent).
 
+        An HTTP error status is not an exception: the bytes did leave, so the receipt
+        carries ``status_code`` and ``response_body`` for the caller to judge.
         ``keep_mapping=True`` stores the placeholder mapping in the local vault and
         returns its ``session_id`` in the receipt, so the answer can be re-identified
         on the device with :meth:`reidentify`.

@@ -8,6 +8,7 @@ is kept out of ``repr`` and out of every serialisation the API produces.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,11 @@ def redact_string(detector: PiiDetector, text: str, alloc: PlaceholderAllocator,
     return "".join(parts), out
 
 
+#: JSON values such as "user", "gpt-4o-mini" or "pump_7" are machine tokens, not prose: the NER model
+#: is not asked about them (structured recognizers still are), so protocol fields survive redaction.
+_MACHINE_TOKEN = re.compile(r"[a-z0-9_.:/-]{1,40}")
+
+
 def _pointer(path: str, key: str | int) -> str:
     return f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
@@ -69,7 +75,7 @@ def redact_json(detector: PiiDetector, value: JsonValue, alloc: PlaceholderAlloc
                 timeout_s: float | None = None) -> tuple[JsonValue, list[RedactedEntity]]:
     """Redact every string (and integer) in ``value``; structure is kept, keys change only if they hold an identifier."""
     if isinstance(value, str):
-        return redact_string(detector, value, alloc, path or "", timeout_s)
+        return redact_string(detector, value, alloc, path or "", timeout_s, use_ner=not _MACHINE_TOKEN.fullmatch(value))
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return value, []
     if isinstance(value, int):

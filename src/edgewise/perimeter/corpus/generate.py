@@ -45,7 +45,7 @@ class Split:
 
 
 TRAIN = Split(
-    "train", ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"), templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.6
+    "train", ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"), templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.35
 )
 HELDOUT = Split(
     "heldout", ("en_GB", "en_AU", "pl_PL", "sv_SE", "pt_BR", "es_MX"), templates_heldout.TEMPLATES, 900_000, 0.03, 0.02

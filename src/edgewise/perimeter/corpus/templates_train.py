@@ -96,6 +96,20 @@ TEMPLATES: tuple[str, ...] = (
     "Please Review The Attached Checklist Before Friday.",
     "Kiln 1 restarted at 05:40 after the power dip.",
     "Operator Notes: belt tension adjusted, Motor M3 quiet.",
+    "She grew up in {LOCATION} and studied in {LOCATION}.",
+    "Route: {LOCATION} - {LOCATION}",
+    "The plant near {LOCATION} reported zero incidents.",
+    "Welcome to {LOCATION}!",
+    "City: {LOCATION}",
+    "We ship to {LOCATION}, {LOCATION} and {LOCATION}.",
+    "{LOCATION} is where {ORGANIZATION} builds its turbines.",
+    "Travel request: {PERSON} to {LOCATION}, 3 nights.",
+    "Born in {LOCATION}, {PERSON} joined us in 2019.",
+    "Hi {PERSON}!",
+    "cc: {PERSON}, {PERSON}",
+    "{PERSON}: thanks, see you in {LOCATION}.",
+    "The {LOCATION} branch of {ORGANIZATION} is hiring.",
+    "Any news from {ORGANIZATION} about the spare motor?",
 )
 
 __all__ = ["TEMPLATES"]
