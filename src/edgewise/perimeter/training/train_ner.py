@@ -7,7 +7,8 @@ milliseconds per kilobyte on one core, and learns names of people,
 organisations and places from synthetic sentences (``perimeter.corpus``, TRAIN
 split only). Everything is seeded: the same command gives the same model.
 
-Run: ``python -m edgewise.perimeter.training.train_ner [--n 12000 --epochs 8]``.
+Run: ``python -m edgewise.perimeter.training.train_ner`` (defaults: 20,000 sentences, 5 epochs, seed 0;
+about 25 minutes on one busy core). It overwrites the shipped model unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def train(n: int, epochs: int, seed: int, out: Path) -> Any:
         for batch in minibatch(examples, size=64):
             nlp.update(batch, drop=0.15, sgd=optimizer, losses=losses)
         print(f"epoch {epoch + 1}/{epochs} loss={losses.get('ner', 0.0):.1f} ({time.perf_counter() - t0:.0f}s)", flush=True)
-    nlp.meta.update({"name": "edgewise_pii_ner", "version": "0.1.0", "description": "PERSON/ORG/LOC, trained on synthetic data"})
+    nlp.meta.update({"name": "edgewise_pii_ner", "version": "0.1.0",
+                     "description": f"PERSON/ORG/LOC from {n} synthetic TRAIN sentences, {epochs} epochs, seed {seed}"})
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     return nlp
@@ -92,8 +94,8 @@ def train(n: int, epochs: int, seed: int, out: Path) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=12000, help="training sentences")
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--n", type=int, default=20000, help="training sentences")
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
