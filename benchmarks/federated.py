@@ -134,9 +134,35 @@ def main() -> None:
         timings[name] = round(time.time() - t, 1)
         print(f"{name}: {timings[name]} s", flush=True)
 
+    done: dict[str, Any] = {}
+
+    def partial(stage: str, **values: Any) -> None:
+        """Write what is measured so far, so a run cut short still reports its numbers."""
+        done.update(values)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "federated.partial.json").write_text(json.dumps(
+            {"complete": False, "last_stage": stage, "config": res["config"], "timings_s": timings,
+             **{k: v for k, v in done.items() if k != "fed"},
+             "fed": {k: {"node_loss": v["node_loss"], "rounds": v["summary"]["rounds"], "epsilon": v["summary"]["epsilon"],
+                         "bytes_up": v["summary"]["bytes_up"]} for k, v in done.get("fed", {}).items()}},
+            indent=2, default=float))
+
     t = time.time()
     base = mean_loss(tm, parts, args.max_length)
     timed("base", t)
+    partial("base", base=base)
+
+    fed: dict[str, Any] = {}
+    for tag, dp in (("federated", False),):
+        t = time.time()
+        summary = run_federated(settings, args, dp, tag)
+        final = dict(np.load(settings.data_dir / "federated" / f"{tag}.npz"))
+        set_adapter_arrays(tm.model, final)
+        export_and_register(final, settings, f"bench-{tag}")
+        fed[tag] = {"summary": summary, "node_loss": mean_loss(tm, parts, args.max_length)}
+        timed(tag, t)
+
+    partial("federated", fed=fed)
 
     t = time.time()
     local_curves, local_node_loss = [], []
@@ -146,6 +172,7 @@ def main() -> None:
         local_node_loss.append(curve[-1])
         export_and_register(arrays, settings, f"bench-local-{i}")
     timed("local-only", t)
+    partial("local-only", local=local_node_loss, local_curves=local_curves)
 
     t = time.time()
     pooled = [r for p in parts for r in p.train]
@@ -153,9 +180,9 @@ def main() -> None:
     central_node_loss = mean_loss(tm, parts, args.max_length)
     export_and_register(central_arrays, settings, "bench-central")
     timed("centralized", t)
+    partial("centralized", central=central_node_loss, central_curve=central_curve)
 
-    fed: dict[str, Any] = {}
-    for tag, dp in (("federated", False), ("federated-dp", True)):
+    for tag, dp in (("federated-dp", True),):
         t = time.time()
         summary = run_federated(settings, args, dp, tag)
         final = dict(np.load(settings.data_dir / "federated" / f"{tag}.npz"))
@@ -163,6 +190,7 @@ def main() -> None:
         export_and_register(final, settings, f"bench-{tag}")
         fed[tag] = {"summary": summary, "node_loss": mean_loss(tm, parts, args.max_length)}
         timed(tag, t)
+    partial("federated-dp", fed=fed)
 
     t = time.time()
     rouge = {

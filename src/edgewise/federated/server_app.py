@@ -15,6 +15,7 @@ config); :func:`make_server_app` builds one with a spec baked in (simulation).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from edgewise.federated.privacy import dp_epsilon
 from edgewise.federated.spec import RunSpec
 from edgewise.federated.strategy import build_strategy
 from edgewise.federated.training import evaluate_loss
+
+log = logging.getLogger("edgewise.federated")
 
 #: Seed of the server's own validation records (nodes use small seeds; the logs never coincide).
 FLEET_VALIDATION_SEED = 10_000
@@ -96,6 +99,13 @@ def _server_loss(tm: TrainableModel, arrays: ArrayRecord, records: list[Record],
     return evaluate_loss(tm, records, max_length=max_length)
 
 
+def _log_round(stats: Any) -> None:
+    """Default progress in deployment mode: one line per round in the ServerApp's log (`flwr log`)."""
+    eps = "" if stats.epsilon is None else f" epsilon={stats.epsilon:.3f}"
+    log.info("round %d: server loss %.4f, %d replies, %d bytes up%s",
+             stats.round, stats.server_loss, stats.replies, stats.bytes_up, eps)
+
+
 def make_server_app(spec: RunSpec | None = None, *, progress: Any = None) -> ServerApp:
     """A ServerApp running ``spec`` (or, if None, the run config Flower hands it)."""
     server_app = ServerApp()
@@ -103,7 +113,7 @@ def make_server_app(spec: RunSpec | None = None, *, progress: Any = None) -> Ser
     @server_app.main()
     def main(grid: Grid, context: Context) -> None:
         run_spec = spec or RunSpec.from_run_config(dict(context.run_config), load_settings().federated)
-        run_federation(grid, run_spec, progress=progress)
+        run_federation(grid, run_spec, progress=progress or _log_round)
 
     return server_app
 
