@@ -114,3 +114,26 @@ def test_degenerate_drafts_fall_back() -> None:
 def test_draft_without_asset_gets_the_deterministic_header() -> None:
     rep = write_report(make_event(), ScriptedEngine("Kurtosis rose to 7.42 from 3.01; inspect the bearing within 24 hours."))
     assert rep.method == "llm" and rep.text.startswith("ALARM - Bearing1_1, channel H:")
+
+
+class CompletingEngine:
+    """A base-model style engine: continues a prompt."""
+
+    model_name = "scripted-base"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.prompts: list[str] = []
+
+    def complete(self, prompt: str, params: SamplingParams) -> Completion:
+        self.prompts.append(prompt)
+        return Completion(text=self.answer, finish_reason="stop", usage=Usage())
+
+
+def test_completion_engine_continues_a_factual_lead() -> None:
+    eng = CompletingEngine(" Kurtosis is 7.42 against 3.01 when healthy; inspect within 24 hours.")
+    rep = write_report(make_event(), eng)
+    assert rep.method == "llm" and "The monitor raised an alarm on Bearing1_1" in rep.text
+    assert eng.prompts[0].rstrip().endswith("range.") and "kurtosis: 7.42" in eng.prompts[0]
+    bad = write_report(make_event(), CompletingEngine(" It will fail in 17 days."))
+    assert bad.method == "template" and bad.llm_validation is not None and "17" in bad.llm_validation.unsupported_numbers

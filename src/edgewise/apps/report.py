@@ -17,8 +17,10 @@ Public API (stable; additive changes only):
 * :func:`build_messages(event, audience=...) -> list[dict]` - the prompt; it holds
   the event's facts only (events never hold raw samples or pixels).
 
-``engine`` is anything with ``chat(messages, params) -> Completion`` (the edge
-node's engine, :mod:`edgewise.engine`); generation is greedy and short.
+``engine`` is the edge node's engine (:mod:`edgewise.engine`): if it has
+``complete(prompt, params)`` the model continues a report whose first sentence
+is written from the event (:func:`build_prompt`; the embedded model is a base
+model), else ``chat(messages, params)`` is used. Generation is greedy and short.
 """
 
 from __future__ import annotations
@@ -202,6 +204,23 @@ def build_messages(event: Event, audience: str = "a maintenance technician") -> 
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def build_prompt(event: Event) -> tuple[str, str]:
+    """A completion prompt for a base model: the facts, then the report's first sentence to continue.
+
+    Returns (prompt, lead); the lead is deterministic (it restates the event's
+    severity, asset and onset) and is part of the report the model continues.
+    """
+    facts = "\n".join(_fact_lines(event))
+    src = event.source
+    where = src.asset + (f", channel {src.channel}" if src.channel else "")
+    sev = event.severity.value
+    lead = (f"The monitor raised {'an' if sev[0] in 'aeiou' else 'a'} {sev} on {where} at "
+            f"{event.time.strftime('%H:%M')} UTC: {event.title[0].lower()}{event.title[1:]}.")
+    prompt = (f"Facts recorded on the device:\n{facts}\n\nMaintenance report for the technician, in plain sentences, "
+              f"quoting numbers exactly as in the facts:\n{lead}")
+    return prompt, lead
+
+
 def _footer(method: ReportMethod, event: Event, model: str | None, reason: str | None) -> str:
     if method == "llm":
         return f"[Written on the device by {model}; every number checked against event {event.id}.]"
@@ -225,9 +244,15 @@ def write_report(
     if engine is None:
         return _template(event, None, None, "no engine available")
     name = model_name or getattr(engine, "model_name", None) or "local model"
-    params = SamplingParams(temperature=0.0, max_tokens=max_tokens, seed=0)
+    params = SamplingParams(temperature=0.0, max_tokens=max_tokens, seed=0, stop=("\n\n",))
+    complete = getattr(engine, "complete", None)
     try:
-        completion = engine.chat(build_messages(event, audience), params)
+        if callable(complete):  # a base model continues a report better than it follows a chat turn
+            prompt, lead = build_prompt(event)
+            completion = complete(prompt, params)
+            completion.text = f"{lead}{completion.text}" if completion.text.strip() else ""
+        else:
+            completion = engine.chat(build_messages(event, audience), params)
     except Exception as exc:  # any engine failure must still give the plant its report
         log.warning("report engine failed for event %s: %s", event.id, exc)
         return _template(event, name, None, f"engine failed: {type(exc).__name__}")
@@ -258,6 +283,7 @@ __all__ = [
     "ReportMethod",
     "Validation",
     "build_messages",
+    "build_prompt",
     "template_report",
     "validate_report_text",
     "write_report",

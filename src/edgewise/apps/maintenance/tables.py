@@ -33,7 +33,9 @@ def _is_number(tok: str) -> bool:
     return True
 
 
-def _diagnose(path: Path, lines: list[str], sep: str | None, cols: set[int] | None, first: int) -> RecordingError:
+def _diagnose(
+    path: Path, lines: list[str], sep: str | None, cols: set[int] | None, first: int, cut: bool = False
+) -> RecordingError:
     """Find the first bad line; ``first`` is the 1-based number of lines[0]."""
     width: int | None = None
     for i, line in enumerate(lines, start=first):
@@ -45,7 +47,7 @@ def _diagnose(path: Path, lines: list[str], sep: str | None, cols: set[int] | No
             want = " or ".join(str(c) for c in sorted(allowed))
             other = sniff_separator(line)
             hint = f" (this line looks {_SEP_NAMES[other]}-separated)" if other != sep else ""
-            end = " - truncated file?" if i == first + len(lines) - 1 else ""
+            end = " (the file ends mid-line: truncated?)" if cut and i == first + len(lines) - 1 else ""
             return RecordingError(
                 f"{path}:{i}: expected {want} columns separated by {_SEP_NAMES[sep]}, found {len(toks)}{hint}{end}"
             )
@@ -87,11 +89,11 @@ def read_table(
     try:
         arr = np.loadtxt(io.StringIO("\n".join(body)), delimiter=sep, ndmin=2, dtype=np.float64)
     except ValueError:
-        raise _diagnose(path, body, sep, cols, first + 1) from None
+        raise _diagnose(path, body, sep, cols, first + 1, not text.endswith("\n")) from None
     if arr.size == 0:
         raise RecordingError(f"{path}: no data rows")
     if cols is not None and arr.shape[1] not in cols:
-        raise _diagnose(path, body, sep, cols, first + 1)
+        raise _diagnose(path, body, sep, cols, first + 1, not text.endswith("\n"))
     if not np.all(np.isfinite(arr)):
         bad = int(np.argwhere(~np.isfinite(arr))[0][0])
         raise RecordingError(f"{path}:{first + 1 + bad}: NaN or infinite value")
