@@ -28,7 +28,7 @@ def node(tmp_path_factory: pytest.TempPathFactory, model_path: Path, trained) ->
     (data / "config.toml").write_text(
         f'[inspection]\ndetector = "tiles"\nstation = "press-3"\nmax_upload_bytes = {MAX_UPLOAD}\n'
     )
-    n = start_node(data, api_key=API_KEY, args=("--parallel", "2", "--ctx", "1024", "--threads", "1"))
+    n = start_node(data, api_key=API_KEY, args=("--parallel", "2", "--ctx", "1024", "--threads", "1"), timeout=300)
     yield n
     n.stop()
     log = n.log.read_text()

@@ -83,8 +83,14 @@ def test_letterbox_keeps_aspect_and_fits(h: int, w: int, size: int) -> None:
     assert canvas.shape == (size, size)
     assert max(pl.height, pl.width) == size
     assert abs(pl.height / pl.width - h / w) <= 1.0 / min(pl.height, pl.width) * (h / w) + 0.02 * (h / w) + 1e-9 or min(pl.height, pl.width) <= 2
-    assert np.allclose(canvas[: pl.height, : pl.width], 200 / 255, atol=1e-3)
-    assert not canvas[pl.height :, :].any() and not canvas[:, pl.width :].any()
+    assert np.allclose(canvas, 200 / 255, atol=1e-3)  # the image, then its mirror image: no synthetic edge
+
+
+def test_letterbox_mirrors_the_part_into_the_padding() -> None:
+    gray = np.tile(np.arange(0, 250, 10, dtype=np.uint8), (100, 1))  # 100 x 25, a horizontal ramp
+    canvas, pl = letterbox(gray, 100)
+    assert (pl.height, pl.width) == (100, 25)
+    assert np.allclose(canvas[:, pl.width : 2 * pl.width], canvas[:, : pl.width][:, ::-1])
 
 
 def test_list_images_skips_masks_next_to_images(tiles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
