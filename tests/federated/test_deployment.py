@@ -46,6 +46,7 @@ def node_home(root: Path, name: str, model_path: Path, superlink: str | None) ->
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_superlink_and_supernodes_train_with_dp_and_record_egress(tmp_path: Path, model_path: Path) -> None:
     from edgewise.config import load_settings
     from edgewise.federated.deploy import (
@@ -71,7 +72,7 @@ def test_superlink_and_supernodes_train_with_dp_and_record_egress(tmp_path: Path
             procs.start(argv, tmp_path / f"supernode-{plant}.log", flower_env(base_env | {"EDGEWISE_DATA_DIR": str(home)}))
         summary = tmp_path / "run.json"
         config = {"num-nodes": 2, "num-rounds": 2, "local-steps": 1, "batch-size": 1, "max-length": 96,
-                  "server-eval-records": 1, "dp": True, "noise-multiplier": 0.3, "export-name": "maintenance",
+                  "server-eval-records": 1, "evaluate-nodes": False, "dp": True, "noise-multiplier": 0.3, "export-name": "maintenance",
                   "summary-path": str(summary), "data-dir": str(server), "lr": 0.005}
         code = submit_run(config, write_flwr_home(tmp_path / "flwr", link), log=tmp_path / "flwr-run.log", timeout_s=120)
         assert code == 0, (tmp_path / "flwr-run.log").read_text()[-2000:]
@@ -87,7 +88,7 @@ def test_superlink_and_supernodes_train_with_dp_and_record_egress(tmp_path: Path
     for home in nodes:  # every node recorded its own two updates in its own ledger
         ledger = [r.public() for r in Perimeter(load_settings(data_dir=home)).ledger.records(limit=50)]
         updates = [r for r in ledger if r["data_class"] == "model_update" and r["decision"] == "sent"]
-        assert len(updates) == 2 and {r["data_class"] for r in ledger} <= {"model_update", "metrics"}
+        assert len(updates) == 2 and {r["data_class"] for r in ledger} == {"model_update"}
     entry = ModelRegistry(load_settings(data_dir=server).models_dir).get("gemma-3-270m+maintenance")
     assert entry.kind == "lora" and Path(entry.path).exists()
     assert not os.environ.get("FLWR_HOME")  # the harness never leaked Flower's config into this process

@@ -15,6 +15,7 @@ from edgewise.perimeter.service import Perimeter
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_simulated_federation_end_to_end(fed_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from edgewise.engine import SamplingParams, open_engine
     from edgewise.federated.corpus import make_partition

@@ -29,6 +29,7 @@ class RunSpec(BaseModel):
     batch_size: int = Field(4, ge=1)
     lr: float = Field(2e-3, gt=0)
     max_length: int = Field(192, ge=16)
+    evaluate_nodes: bool = Field(True, description="Nodes evaluate each round on their held-out data (loss only).")
     server_eval_records: int = Field(4, ge=0, description="Fleet validation records per plant for server-side evaluation.")
     export_name: str | None = Field(None, description="Register the final adapter under this name (base+NAME).")
     summary_path: Path | None = Field(None, description="Where the run summary JSON is written.")

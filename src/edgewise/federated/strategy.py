@@ -70,8 +70,8 @@ class CountingFedProx(_CountingMixin, FedProx):
 def build_strategy(spec: RunSpec) -> tuple[Strategy, Traffic]:
     """The strategy for ``spec``: every node trains and evaluates each round; DP-wrapped if asked."""
     common: dict[str, Any] = dict(
-        fraction_train=1.0, fraction_evaluate=1.0, min_train_nodes=spec.nodes,
-        min_evaluate_nodes=spec.nodes, min_available_nodes=spec.nodes,
+        fraction_train=1.0, fraction_evaluate=1.0 if spec.evaluate_nodes else 0.0, min_train_nodes=spec.nodes,
+        min_evaluate_nodes=spec.nodes if spec.evaluate_nodes else 0, min_available_nodes=spec.nodes,
     )
     inner: CountingFedAvg | CountingFedProx
     if spec.strategy == "fedprox":
