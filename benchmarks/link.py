@@ -332,11 +332,12 @@ def summarize_routing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def write_results(emulated: bool, routing: list[dict[str, Any]], enqueue: list[dict[str, Any]], delivery: list[dict[str, Any]]) -> None:
+def write_results(emulated: bool, routing: list[dict[str, Any]], enqueue: list[dict[str, Any]], delivery: list[dict[str, Any]],
+                  m: dict[str, Any] | None = None, wan: str | None = None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    m = machine()
+    m = m or machine()
     summary = summarize_routing(routing)
-    wan = {
+    wan = wan or {
         "netem": "tc netem on the loopback of a network namespace created by the benchmark (one-way delay = RTT/2, rate limit)",
         "proxy": f"a delay proxy on loopback (benchmarks/link_wan.py: one-way delay = RTT/2 per direction, rate limit, "
                  f"one RTT per new connection), because {WHY or 'tc netem is unavailable'}",
@@ -366,13 +367,31 @@ def write_results(emulated: bool, routing: list[dict[str, Any]], enqueue: list[d
     by = {(d["condition"], d["batch_max_messages"]): d["delivered_per_s"] for d in delivery}
     md += ["", "Batching vs one message per request (same link): " + ", ".join(
         f"{c}: {by[(c, 500)] / by[(c, 1)]:.0f}x" for c, _, _ in CONDITIONS if (c, 500) in by and (c, 1) in by)]
+    slower = [x["condition"] for x in summary if x["cloud_over_local"] is not None and x["cloud_over_local"] < 1]
+    md += ["", "Reading the latency table: both nodes run the same model on the same CPU cores, so the cloud-routed "
+           "time is the far node's generation plus the link (the measured HTTP RTT per call, plus one extra round trip "
+           "per new connection) plus pseudonymization. "
+           + (f"Where cloud-routed is faster than local ({', '.join(slower)}), that is CPU contention on the shared "
+              f"machine ({'load average ' + str(m['load_average_1_5_15']) if m.get('load_average_1_5_15') else 'other jobs running'} "
+              f"on {m.get('cores_usable')} cores), "
+              "not the link: the comparison is inconclusive in this run." if slower else
+              "The link adds the RTT per call; generation time dominates.")]  # fmt: skip
     md += ["", "Raw bytes seen are what producers declared (here: one 1 s window of 12 kHz float64 per event, 96 kB).",
            "All figures are from this one run on a machine shared with other jobs; expect noise."]
     (RESULTS / "link.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
 
+def rerender() -> int:
+    """Rewrite link.md from link.json (same measured figures, e.g. after a wording change)."""
+    d = json.loads((RESULTS / "link.json").read_text())
+    write_results(True, d["routing"], d["enqueue"], d["delivery"], m=d["machine"], wan=d["wan_emulation"])
+    return 0
+
+
 def main() -> int:
+    if "--rerender" in sys.argv:
+        return rerender()
     if "--inside" in sys.argv:
         return run_inside(sys.argv[sys.argv.index("--inside") + 1])
     return run_outside()

@@ -36,9 +36,10 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             libs[name] = None
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = [round(x, 1) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     d = {"cpu": _cpu_model(), "cores_usable": affinity, "ram_gib": _ram_gib(), "python": platform.python_version(),
-         "kernel": platform.release(), "libraries": libs}  # fmt: skip
-    d["summary"] = f"{d['cpu']}, {affinity} usable cores, {d['ram_gib']} GiB RAM, Python {d['python']}, " + ", ".join(
+         "kernel": platform.release(), "libraries": libs, "load_average_1_5_15": load}  # fmt: skip
+    d["summary"] = f"{d['cpu']}, {affinity} usable cores, {d['ram_gib']} GiB RAM, load average {load}, Python {d['python']}, " + ", ".join(
         f"{k} {v}" for k, v in libs.items() if v
     )
     return d
