@@ -107,6 +107,18 @@ def _fact_decimals(event: Event) -> list[Decimal]:
     return out
 
 
+def content_problems(text: str) -> list[str]:
+    """Why ``text`` is not a usable piece of report: too little prose, loops, or no fact quoted."""
+    plain = _LIST_MARKER.sub("", text)
+    words = re.findall(r"[A-Za-z]{2,}", plain)
+    problems = []
+    if len(words) < 8 or len({w.lower() for w in words}) < 0.4 * len(words):
+        problems.append("draft has too little text or repeats itself")
+    if not numbers_in_text(plain):
+        problems.append("draft quotes no fact of the event")
+    return problems
+
+
 def validate_report_text(text: str, event: Event) -> Validation:
     """Check a draft: bounded, real sentences, names the asset, quotes at least one fact and no number not in the event.
 
@@ -124,11 +136,7 @@ def validate_report_text(text: str, event: Event) -> Validation:
     plain = _LIST_MARKER.sub("", body)
     quoted = numbers_in_text(plain)
     unsupported = sorted({canonical_number(t) for t in quoted if not _supported(t, facts)})
-    words = re.findall(r"[A-Za-z]{2,}", plain)
-    if len(words) < 8 or len({w.lower() for w in words}) < 0.4 * len(words):
-        problems.append("draft has too little text or repeats itself")
-    if not quoted:
-        problems.append("draft quotes no fact of the event")
+    problems.extend(content_problems(body))
     if unsupported:
         problems.append("numbers not in the event: " + ", ".join(u[:20] for u in unsupported[:10]))
     return Validation(ok=not problems, unsupported_numbers=unsupported, problems=problems)
@@ -204,6 +212,19 @@ def build_messages(event: Event, audience: str = "a maintenance technician") -> 
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def _until_repeat(text: str) -> str:
+    """The model's lines up to the first one it repeats (small greedy models loop)."""
+    seen: set[str] = set()
+    kept = []
+    for line in text.strip().splitlines():
+        key = line.strip().lower()
+        if key in seen:
+            break
+        seen.add(key)
+        kept.append(line.strip())
+    return "\n".join(kept)
+
+
 def build_prompt(event: Event) -> tuple[str, str]:
     """A completion prompt for a base model: the facts, then the report's first sentence to continue.
 
@@ -250,15 +271,21 @@ def write_report(
         if callable(complete):  # a base model continues a report better than it follows a chat turn
             prompt, lead = build_prompt(event)
             completion = complete(prompt, params)
-            completion.text = f"{lead}{completion.text}" if completion.text.strip() else ""
+            model_text = _until_repeat(completion.text)
+            completion.text = f"{lead}\n{model_text}" if model_text.strip() else ""
         else:
             completion = engine.chat(build_messages(event, audience), params)
+            model_text = completion.text
     except Exception as exc:  # any engine failure must still give the plant its report
         log.warning("report engine failed for event %s: %s", event.id, exc)
         return _template(event, name, None, f"engine failed: {type(exc).__name__}")
     # a deterministic header names the asset, so the model's sentences need not repeat it
     draft = f"{_header(event)}\n{completion.text.strip()}"
     check = validate_report_text(draft, event)
+    own = content_problems(model_text)  # what the model added must itself be prose that quotes a fact
+    if own:
+        check = Validation(ok=False, unsupported_numbers=check.unsupported_numbers, problems=[*check.problems, *(
+            f"model text: {p}" for p in own)])
     if not check.ok or not completion.text.strip():
         return _template(event, name, check, "; ".join(check.problems) or "empty draft")
     text = f"{draft}\n\n{_footer('llm', event, name, None)}"
@@ -284,6 +311,7 @@ __all__ = [
     "Validation",
     "build_messages",
     "build_prompt",
+    "content_problems",
     "template_report",
     "validate_report_text",
     "write_report",
