@@ -63,8 +63,8 @@ def _healthy_split(cfg: ReplayConfig, blocks: Iterator[Block]) -> tuple[list[Blo
 def build_monitor(
     cfg: ReplayConfig, settings: MaintenanceSettings, *, publisher: Publisher | None = None,
     reporter: Callable[[Event], Report] | None = None,
-) -> tuple[Monitor, list[Block], Iterator[Block]]:
-    """Learn the twin; returns (monitor, blocks already read, iterator over the rest)."""
+) -> tuple[Monitor, list[Block], Iterator[Block], set[int]]:
+    """Learn the twin; returns (monitor, blocks already read, the rest, ids of blocks in the healthy period)."""
     chosen = sum(x is not None and x != () for x in (cfg.healthy_first, cfg.healthy_minutes, cfg.healthy_paths or None))
     if chosen != 1:
         raise TwinError("declare the healthy period once: --healthy-first N, --healthy-minutes M or --healthy PATH")
@@ -82,8 +82,8 @@ def build_monitor(
     asset = cfg.asset or Path(cfg.path).resolve().name.removesuffix(".mat")
     mon = Monitor.learn(asset, healthy, settings, fs=fs_hint, bearing=bearing, rpm=cfg.rpm,
                         publisher=publisher, reporter=reporter)
-    mon.healthy_ids = {id(b) for b in healthy} if not cfg.healthy_paths else set()  # type: ignore[attr-defined]
-    return mon, head, blocks
+    marked = {id(b) for b in healthy} if not cfg.healthy_paths else set()
+    return mon, head, blocks, marked
 
 
 def replay(
@@ -92,7 +92,7 @@ def replay(
 ) -> tuple[Monitor, list[Record]]:
     """Run the whole recording; writes JSON lines to ``out``; returns the monitor and the event/summary records."""
     t0 = time.perf_counter()
-    mon, head, rest = build_monitor(cfg, settings, publisher=publisher, reporter=reporter)
+    mon, head, rest, healthy_ids = build_monitor(cfg, settings, publisher=publisher, reporter=reporter)
     kept: list[Record] = []
 
     def emit(rec: Record) -> None:
@@ -102,7 +102,6 @@ def replay(
         if on_record is not None:
             on_record(rec)
 
-    healthy_ids: set[int] = getattr(mon, "healthy_ids", set())
     for b in _chain(head, rest):
         for rec in mon.process(b, healthy_period=id(b) in healthy_ids):
             emit(rec)
