@@ -153,8 +153,10 @@ class Monitor:
     def health_summary(self, t: float) -> Record:
         chans = {c: {"health_index": None if tr.health_index is None else round(tr.health_index, 4),
                      "alarm": tr.alarm, "peak_health_index": round(tr.peak_hi, 4)} for c, tr in self.trackers.items()}
+        his = [c["health_index"] for c in chans.values() if c["health_index"] is not None]
         return {"type": "health_summary", "asset": self.asset, "time": round(t, 3), "channels": chans,
-                "events": len(self.events)}
+                "health_index": max(his) if his else None,  # the asset is as healthy as its worst channel
+                "alarm": any(c["alarm"] for c in chans.values()), "events": len(self.events)}
 
     def _maybe_summary(self, t: float) -> list[Record]:
         if self._last_summary is not None and t - self._last_summary < self.s.summary_every_s:
@@ -167,6 +169,7 @@ class Monitor:
     def final_summary(self, wall_s: float | None = None) -> Record:
         stats = self.publisher.stats
         summary = {"type": "summary", "asset": self.asset, "samples": self.samples,
+                   "health": self.health_summary(0.0)["channels"],
                    "samples_per_s_pipeline": round(self.samples / self.busy_s) if self.busy_s else None,
                    "samples_per_s": round(self.samples / wall_s) if wall_s else None,
                    "events": len(self.events), "analysis_fs": self.fs,
