@@ -96,8 +96,11 @@ def build_event(
         evidence.append(Evidence(name="remaining_life_h", value=_round(rul.rul_s / 3600), unit="h",
                                  note=f"90% band {rul.low_s / 3600:.3g} to " + (f"{rul.high_s / 3600:.3g} h" if rul.high_s is not None else "open")))
     sev = severity_for(point.health_index, failure_level)
-    when = f" within about {rul.low_s / 3600:.3g} h (fast end of the remaining-life band)" if rul else " at the next stop"
-    action = f"{'Stop and' if sev == Severity.CRITICAL else 'Plan to'} {_ACTIONS[fault]}{when}; confirm with a manual vibration reading."
+    if sev == Severity.CRITICAL:
+        action = f"Stop the machine as soon as it is safe and {_ACTIONS[fault]}; confirm with a manual vibration reading."
+    else:
+        when = f" within about {rul.low_s / 3600:.3g} h (fast end of the remaining-life band)" if rul else " at the next stop"
+        action = f"Plan to {_ACTIONS[fault]}{when}; confirm with a manual vibration reading."
     return MaintenanceEvent(
         time=base + timedelta(seconds=point.time),
         source=Source(asset=asset, channel=channel),
