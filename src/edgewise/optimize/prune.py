@@ -68,13 +68,7 @@ def _per_layer_edits(reader: Any, arch: str, keep: list[int], n_blocks: int) -> 
     return edits
 
 
-def prune_blocks(src: Path | Any, dst: Path, remove: Iterable[int], progress: Progress | None = None) -> Path:
-    """Write ``dst``: ``src`` (a path or an open reader) without the blocks in ``remove`` (0-based)."""
-    import gguf
-
-    reader = open_reader(src) if isinstance(src, Path) else src
-    arch = str(field_value(reader, gguf.Keys.General.ARCHITECTURE))
-    n_blocks = block_count(reader, arch)
+def _check_drop(remove: Iterable[int], n_blocks: int) -> list[int]:
     drop = sorted(set(int(i) for i in remove))
     if not drop:
         raise UnsupportedModel("Name at least one block to remove.")
@@ -82,6 +76,24 @@ def prune_blocks(src: Path | Any, dst: Path, remove: Iterable[int], progress: Pr
         raise UnsupportedModel(f"Block indices must be in 0..{n_blocks - 1}; got {drop}.")
     if len(drop) >= n_blocks:
         raise UnsupportedModel(f"Removing all {n_blocks} blocks leaves no model.")
+    return drop
+
+
+def prune_blocks(src: Path | Any, dst: Path, remove: Iterable[int], progress: Progress | None = None) -> Path:
+    """Write ``dst``: ``src`` (a path or an open reader) without the blocks in ``remove`` (0-based)."""
+    import gguf
+
+    if isinstance(src, Path):  # validate from the fast header before paying for a full reader
+        from edgewise.optimize.gguf_header import read_scalars
+
+        head = read_scalars(src)
+        count = head.get(f"{head.get('general.architecture')}.block_count")
+        if isinstance(count, int):
+            _check_drop(remove, count)
+    reader = open_reader(src) if isinstance(src, Path) else src
+    arch = str(field_value(reader, gguf.Keys.General.ARCHITECTURE))
+    n_blocks = block_count(reader, arch)
+    drop = _check_drop(remove, n_blocks)
     keep = [i for i in range(n_blocks) if i not in drop]
     new_index = {old: new for new, old in enumerate(keep)}
 
