@@ -95,3 +95,23 @@ def test_bad_hostport(text: str) -> None:
 
     with pytest.raises(RecordingError):
         parse_hostport(text)
+
+
+def test_watch_command_learns_and_writes_records(broker: tuple[str, int], femto_head: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from edgewise.apps.maintenance.cli import app
+
+    host, port = broker
+    topic = "edgewise/vib/cli11/blocks"
+    blocks = list(read_recording(femto_head, "femto"))
+    sender = threading.Thread(target=lambda: (time.sleep(1.5), publish_blocks(host, port, topic, blocks)))
+    sender.start()
+    out = tmp_path / "w.jsonl"
+    res = CliRunner().invoke(app, ["watch", "--mqtt", f"{host}:{port}", "--topic", topic, "--healthy-blocks", "12",
+                                   "--no-llm", "--duration", "8", "--json", str(out)])
+    sender.join()
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(x) for x in out.read_text().splitlines()]
+    assert sum(r["type"] == "health" for r in recs) == 2 * 8  # 20 blocks, 12 learned, 8 monitored, 2 channels
+    assert any(r["type"] == "event" for r in recs)
