@@ -104,8 +104,12 @@ def test_watch_command_learns_and_writes_records(broker: tuple[str, int], femto_
 
     host, port = broker
     topic = "edgewise/vib/cli11/blocks"
-    blocks = list(read_recording(femto_head, "femto"))
-    sender = threading.Thread(target=lambda: (time.sleep(1.5), publish_blocks(host, port, topic, blocks)))
+    def send() -> None:  # through the publish command, as a sensor gateway stand-in
+        time.sleep(1.5)
+        res = CliRunner().invoke(app, ["publish", str(femto_head), "--format", "femto", "--mqtt", f"{host}:{port}", "--topic", topic])
+        assert res.exit_code == 0 and "published 20 blocks" in res.output
+
+    sender = threading.Thread(target=send)
     sender.start()
     out = tmp_path / "w.jsonl"
     res = CliRunner().invoke(app, ["watch", "--mqtt", f"{host}:{port}", "--topic", topic, "--healthy-blocks", "12",

@@ -71,3 +71,18 @@ def test_edgewise_entry_point_lists_the_group(flag: str) -> None:
     res = runner.invoke(root, ["maintenance", "replay", "--help"])
     assert res.exit_code == 0 and flag in res.output and "--bearing" in res.output
     json.dumps({})
+
+
+def test_realtime_replay_keeps_recorded_pace(tmp_path: Path) -> None:
+    import time
+
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for i in range(4):  # four CSV files of 0.5 s at 1 kHz
+        np.savetxt(tmp_path / f"part{i}.csv", rng.normal(size=(500, 2)), delimiter=",")
+    cfg = ReplayConfig(tmp_path, "csv", fs=1000.0, healthy_first=3, realtime=True)
+    t0 = time.monotonic()
+    with (tmp_path / "o.jsonl").open("w") as f:
+        replay(cfg, MaintenanceSettings(), f)
+    assert time.monotonic() - t0 >= 1.45  # the last file starts 1.5 s after the first

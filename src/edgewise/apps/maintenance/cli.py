@@ -52,6 +52,7 @@ def replay(
     asset: Annotated[str | None, typer.Option("--asset", help="Asset name (default: the recording's name).")] = None,
     llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Write event reports with the local LLM.")] = False,
     uplink: Annotated[str | None, typer.Option("--uplink", help="Send events/reports/summaries to this gateway destination.")] = None,
+    realtime: Annotated[bool, typer.Option("--realtime", help="Pace the replay at recorded speed.")] = False,
 ) -> None:
     """Replay a recording as fast as possible; one JSON line per window and channel, per event, and a summary."""
     from edgewise.apps.maintenance.replay import ReplayConfig
@@ -59,7 +60,8 @@ def replay(
     from edgewise.config import load_settings
 
     settings = load_settings().maintenance
-    cfg = ReplayConfig(path, fmt, fs, _split(channels), healthy_first, healthy_minutes, tuple(healthy or ()), rpm, bearing, asset)
+    cfg = ReplayConfig(path, fmt, fs, _split(channels), healthy_first, healthy_minutes, tuple(healthy or ()), rpm, bearing, asset,
+                       realtime)
     publisher, perimeter = _publisher(uplink)
     out = sys.stdout if str(json_out) == "-" else json_out.open("w")
     try:
@@ -80,6 +82,25 @@ def replay(
             f"{summary['bytes_seen']} bytes seen -> {summary['bytes_sent']} bytes to send "
             f"({summary['reduction_ratio'] or 0:.0f}x), {summary['samples_per_s'] or 0:.3g} samples/s; wrote {json_out}"
         )
+
+
+@app.command()
+def publish(
+    path: Annotated[Path, typer.Argument(help="Recording to stream: a file or a folder of files.")],
+    fmt: Annotated[str, typer.Option("--format", help="femto | ims | cwru | csv | npy")],
+    mqtt: Annotated[str, typer.Option("--mqtt", help="Broker HOST:PORT.")],
+    topic: Annotated[str, typer.Option("--topic", help="Block topic, e.g. edgewise/vib/pump7/blocks.")],
+    fs: Annotated[float | None, typer.Option("--fs", help="Sampling rate in Hz (when the format lacks it).")] = None,
+    channels: Annotated[list[str] | None, typer.Option("--channels", help="Channel names (repeat or comma-separate).")] = None,
+    realtime: Annotated[bool, typer.Option("--realtime", help="Publish at recorded speed.")] = False,
+) -> None:
+    """Stream a recording to an MQTT broker as binary sample blocks (a stand-in for a sensor gateway)."""
+    from edgewise.apps.maintenance.live import parse_hostport, publish_blocks
+    from edgewise.apps.maintenance.readers import read_recording
+
+    host, port = parse_hostport(mqtt)
+    sent = publish_blocks(host, port, topic, read_recording(path, fmt, fs=fs, channels=_split(channels)), realtime=realtime)
+    typer.echo(f"published {sent} blocks to {topic}")
 
 
 @app.command()

@@ -39,6 +39,7 @@ class ReplayConfig:
     rpm: float | None = None
     bearing: str | None = None
     asset: str | None = None
+    realtime: bool = False  # pace blocks at recorded speed instead of as fast as possible
 
 
 def _healthy_split(cfg: ReplayConfig, blocks: Iterator[Block]) -> tuple[list[Block], list[Block]]:
@@ -102,7 +103,11 @@ def replay(
         if on_record is not None:
             on_record(rec)
 
+    start, t_first = time.monotonic(), None
     for b in _chain(head, rest):
+        if cfg.realtime:
+            t_first = b.t if t_first is None else t_first
+            time.sleep(max(0.0, (b.t - t_first) - (time.monotonic() - start)))
         for rec in mon.process(b, healthy_period=id(b) in healthy_ids):
             emit(rec)
     emit(mon.final_summary(time.perf_counter() - t0))
