@@ -11,7 +11,7 @@ from edgewise.engine import EngineManager, SamplingParams
 from edgewise.federated.export import write_gguf_lora
 from edgewise.models import ModelRegistry, read_gguf_info
 
-GREEDY = SamplingParams(temperature=0, max_tokens=12)
+GREEDY = SamplingParams(temperature=0, max_tokens=12, cache_prompt=False)
 
 
 def random_adapter(base: Path, out: Path, rank: int = 4, scale: float = 0.5) -> Path:

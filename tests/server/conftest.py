@@ -28,11 +28,11 @@ def node(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator
 def client(node: Node):  # type: ignore[no-untyped-def]
     from openai import OpenAI
 
-    return OpenAI(base_url=node.url + "/v1", api_key=API_KEY, max_retries=0, timeout=120)
+    return OpenAI(base_url=node.url + "/v1", api_key=API_KEY, max_retries=0, timeout=600)
 
 
 @pytest.fixture()
 def aclient(node: Node):  # type: ignore[no-untyped-def]
     from openai import AsyncOpenAI
 
-    return AsyncOpenAI(base_url=node.url + "/v1", api_key=API_KEY, max_retries=0, timeout=120)
+    return AsyncOpenAI(base_url=node.url + "/v1", api_key=API_KEY, max_retries=0, timeout=600)

@@ -51,6 +51,7 @@ class _Active:
     t_first: float | None = None
     logprobs: list[float] = field(default_factory=list)
     emitted: list[str] = field(default_factory=list)  # only kept for stop_at_json_end
+    held: list[int] = field(default_factory=list)  # sampled tokens whose text is not emitted yet
 
 
 def _json_complete(parts: list[str]) -> bool:
@@ -190,7 +191,7 @@ class Scheduler:
                 handle.push(Chunk(finish_reason="cancelled", usage=Usage(len(handle.prompt_tokens))))
                 continue
             prompt = handle.prompt_tokens
-            slot, n = self._pick_slot(free, prompt)
+            slot, n = self._pick_slot(free, prompt, handle.params.cache_prompt)
             if n <= 0 or not self.lc.llama_memory_seq_rm(self.mem, slot.seq, n, -1):
                 self.lc.llama_memory_seq_rm(self.mem, slot.seq, -1, -1)
                 n = 0
@@ -204,12 +205,15 @@ class Scheduler:
             slot.active = _Active(handle, sampler, TextStream(handle.params.stop), prompt, n_fed=n, n_cached=n)
 
     @staticmethod
-    def _pick_slot(free: list[_Slot], prompt: list[int]) -> tuple[_Slot, int]:
+    def _pick_slot(free: list[_Slot], prompt: list[int], reuse: bool) -> tuple[_Slot, int]:
         """The free slot whose cache shares most of ``prompt``, else the least recently used one.
 
         As llama.cpp's server does, a cache is only worth taking over when it covers a real
         part of the prompt (here 10%); otherwise we keep it for the conversation that made it.
+        Returns the slot and how many prompt tokens of its cache to keep.
         """
+        if not reuse:
+            return min(free, key=lambda s: s.last_used), 0
         best = max(free, key=lambda s: _common_prefix(s.cache, prompt))
         common = _common_prefix(best.cache, prompt)
         if common < max(2, len(prompt) // 10):
@@ -291,9 +295,14 @@ class Scheduler:
             self._finish(slot, "stop")
             return
         a.generated.append(tok)
+        a.held.append(tok)
         text = a.text.push(self.model.piece(tok))
         if text:
-            a.handle.push(Chunk(text=text, token_ids=[tok], logprobs=a.logprobs[-1:] if a.handle.params.logprobs else []))
+            # tokens whose text was held back (a possible stop string, a split UTF-8 character)
+            # travel with the chunk that finally carries their text
+            n = len(a.held)
+            a.handle.push(Chunk(text=text, token_ids=a.held, logprobs=a.logprobs[-n:] if a.handle.params.logprobs else []))
+            a.held = []
             if a.handle.params.stop_at_json_end:
                 a.emitted.append(text)
         max_tokens = a.handle.params.max_tokens
@@ -314,9 +323,11 @@ class Scheduler:
         a = slot.active
         assert a is not None
         tail = a.text.flush() if reason != "cancelled" else ""
+        ids = a.held if tail else []
+        lps = a.logprobs[-len(ids):] if ids and a.handle.params.logprobs else []
         usage = Usage(len(a.prompt), len(a.generated), a.n_cached)
         ttft = (a.t_first - a.handle.created) if a.t_first is not None else None
-        a.handle.push(Chunk(text=tail, finish_reason=reason, usage=usage, time_to_first_token=ttft))
+        a.handle.push(Chunk(text=tail, token_ids=ids, logprobs=lps, finish_reason=reason, usage=usage, time_to_first_token=ttft))
         if self._metrics:
             self._metrics.observe_finish(a, reason, time.perf_counter())
         a.sampler.close()

@@ -36,6 +36,10 @@ class SamplingParams:
     ignore_eos: bool = False  # keep generating past end-of-generation tokens (benchmarks, llama.cpp's flag)
     # JSON grammars allow trailing whitespace forever; end the sequence once the JSON value is complete
     stop_at_json_end: bool = False
+    # Reuse a slot's KV cache for a shared prompt prefix. As in llama.cpp's server, logits of a
+    # cached prefix are not bit-identical to a fresh prefill (prompt batches and single-token
+    # decodes take different kernels), so greedy output may differ; False gives repeatable output.
+    cache_prompt: bool = True
 
     @property
     def greedy(self) -> bool:

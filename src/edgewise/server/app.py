@@ -38,6 +38,9 @@ ROUTER_MODULES: list[str] = [
     "edgewise.apps.inspection.routes",
 ]
 
+#: How long a request waits for subsystem start-up before it gets a 503.
+STARTUP_WAIT_S = 30.0
+
 #: Per-path body limits that differ from ``settings.max_body_bytes`` (uploads).
 LARGE_BODY_PATHS: dict[str, int] = {
     "/v1/inspection/": 64 * 1024 * 1024,  # camera frames; the route applies inspection.max_upload_bytes itself
@@ -60,12 +63,14 @@ def build_app(settings: Settings, *, engines: Any | None = None) -> FastAPI:
         app.state.engines = manager
         loader = asyncio.create_task(asyncio.to_thread(manager.load_default))
         app.state.loader = loader
-        for mod in modules:
-            if hasattr(mod, "on_startup"):
-                await mod.on_startup(app)
+        # Subsystems start in the background, in list order (the uplink needs the perimeter), so
+        # the node answers /health (503 "loading") at once instead of refusing connections.
+        startup = asyncio.create_task(_start_modules(app, modules))
+        app.state.startup = startup
         try:
             yield
         finally:
+            await asyncio.wait([startup])
             for mod in reversed(modules):
                 if hasattr(mod, "on_shutdown"):
                     await mod.on_shutdown(app)
@@ -85,11 +90,12 @@ def build_app(settings: Settings, *, engines: Any | None = None) -> FastAPI:
     async def health(request: Request) -> JSONResponse:
         """200 once the default model serves requests, 503 while it loads (or if it failed)."""
         manager = getattr(request.app.state, "engines", None)
-        loader = getattr(request.app.state, "loader", None)
-        if manager is None or loader is None or not loader.done():
+        tasks = [getattr(request.app.state, "loader", None), getattr(request.app.state, "startup", None)]
+        if manager is None or any(t is None or not t.done() for t in tasks):
             return JSONResponse({"status": "loading"}, status_code=503)
-        if loader.exception() is not None:
-            return JSONResponse({"status": "error", "error": str(loader.exception())}, status_code=503)
+        failed = [t.exception() for t in tasks if t is not None and t.exception() is not None]
+        if failed:
+            return JSONResponse({"status": "error", "error": str(failed[0])}, status_code=503)
         return JSONResponse({"status": "ok", "model": manager.default_name, "uptime_s": time.time() - request.app.state.started})
 
     @app.get("/metrics", tags=["node"])
@@ -105,11 +111,29 @@ def build_app(settings: Settings, *, engines: Any | None = None) -> FastAPI:
     return app
 
 
+async def _start_modules(app: FastAPI, modules: list[Any]) -> None:
+    for mod in modules:
+        if hasattr(mod, "on_startup"):
+            await mod.on_startup(app)
+
+
+_ALWAYS_UP = ("/health", "/metrics")
+
+
 def _install_request_metrics(app: FastAPI) -> None:
     requests = app.state.metrics.counter("http_requests_total", "HTTP requests by route and status.", ["route", "status"])
 
     @app.middleware("http")
     async def count(request: Request, call_next: Any) -> Response:
+        startup = getattr(request.app.state, "startup", None)
+        if startup is not None and not startup.done() and request.url.path not in _ALWAYS_UP:
+            # subsystem routes need their state: wait for start-up, briefly, then say so
+            done, _ = await asyncio.wait([startup], timeout=STARTUP_WAIT_S)
+            if not done:
+                from edgewise.server.errors import error_response
+
+                return error_response(503, "The node is still starting; retry in a moment (GET /health turns 200 when ready).",
+                                      "server_error", "not_ready")
         response: Response = await call_next(request)
         route = request.scope.get("route")
         requests.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()

@@ -51,6 +51,7 @@ class SamplingFields(OpenAIBase):
     min_p: float | None = Field(None, ge=0.0, le=1.0)
     repeat_penalty: float | None = Field(None, ge=0.0, le=10.0)
     ignore_eos: bool = False
+    cache_prompt: bool = True
     n: int = Field(1, ge=1, le=128)
     stream: bool = False
     stream_options: StreamOptions | None = None
@@ -96,6 +97,7 @@ class SamplingFields(OpenAIBase):
             logprobs=logprobs,
             ignore_eos=self.ignore_eos,
             stop_at_json_end=grammar is not None,
+            cache_prompt=self.cache_prompt,
         )
 
 
