@@ -45,7 +45,7 @@ class Node:
                 self.proc.wait()
 
 
-def start_node(data_dir: Path, *, api_key: str | None = None, args: tuple[str, ...] = (), timeout: float = 120.0) -> Node:
+def start_node(data_dir: Path, *, api_key: str | None = None, args: tuple[str, ...] = (), timeout: float = 300.0) -> Node:
     """Launch the CLI entry point as a subprocess and wait until /health says ok."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDGEWISE_")}
