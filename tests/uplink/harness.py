@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -57,4 +56,4 @@ def make_node(root: Path, collector: Collector, **extra_env: str) -> NodeHome:
     return NodeHome(home, collector.add_node(NODE_ID), dict(extra_env))
 
 
-__all__ = ["NODE_ID", "NodeHome", "make_node", "write_policy", "os"]
+__all__ = ["NODE_ID", "REPO", "NodeHome", "make_node", "write_policy"]
