@@ -1,7 +1,7 @@
 """Speed and peak memory of one model, measured in a fresh child process.
 
 Each measurement runs ``python -m edgewise.optimize.speed MODEL`` so that the peak
-resident set size (``ru_maxrss``) belongs to that model alone: the child loads the
+resident set size (``VmHWM``) belongs to that model alone: the child loads the
 file (mmap), builds a context, processes a prompt of ``pp`` tokens (like
 ``llama-bench -p``) and greedily generates ``tg`` tokens one at a time (``-n``),
 after one untimed warm-up. It prints one JSON line; the parent parses it.
@@ -49,8 +49,19 @@ def _measure(model: Path, pp: int, tg: int, threads: int, repeats: int) -> Speed
         tg_s = min(t for t, _ in tg_times)
         sample = r.detokenize(tg_times[0][1])
         weights, n_params = r.weights_bytes, r.n_params
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return SpeedResult(pp, pp / pp_s, tg, tg / tg_s, peak, weights, n_params, threads, sample)
+    return SpeedResult(pp, pp / pp_s, tg, tg / tg_s, _peak_rss(), weights, n_params, threads, sample)
+
+
+def _peak_rss() -> int:
+    """Peak RSS of this process image. ``ru_maxrss`` survives fork+exec on Linux (it would report the
+    parent's size at fork time), so read the per-address-space high-water mark ``VmHWM`` instead."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def measure_speed(model: Path, *, pp: int = 256, tg: int = 32, threads: int = 2, repeats: int = 2,
