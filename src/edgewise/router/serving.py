@@ -32,7 +32,7 @@ HINTS = ("auto", "local", "cloud")
 
 
 def router_for(app: FastAPI, engine: Any) -> HybridRouter:
-    """One router per served model, built on first use (the perimeter is ready by then or never)."""
+    """One router per served model, built on first use once the perimeter is up (local-only until then)."""
     cache: dict[str, HybridRouter] | None = getattr(app.state, "hybrid_routers", None)
     if cache is None:
         cache = app.state.hybrid_routers = {}
@@ -42,7 +42,8 @@ def router_for(app: FastAPI, engine: Any) -> HybridRouter:
         perimeter = getattr(app.state, "perimeter", None)
         cloud = GatewayCloudChat(perimeter.gateway, settings) if perimeter is not None else None
         router = HybridRouter(settings, engine, cloud=cloud, metrics=app.state.metrics)
-        cache[engine.model_name] = router
+        if perimeter is not None:  # until the perimeter is up, answer locally but do not remember that
+            cache[engine.model_name] = router
     return router
 
 
