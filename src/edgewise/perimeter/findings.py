@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 #: Structured identifiers checked by a validator beat pattern-only hits, which beat the NER model.
@@ -22,13 +23,25 @@ class Finding:
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Keep a non-overlapping subset: higher priority first, then the longer span; result sorted by start."""
+    """Keep a non-overlapping subset: higher priority first, then the longer span; result sorted by start.
+
+    Kept spans never overlap, so a candidate only needs checking against its two
+    neighbours in start order: O(n log n), not O(n^2), on inputs with thousands of hits.
+    """
     ranked = sorted(findings, key=lambda f: (-f.priority, -(f.end - f.start), f.start))
+    starts: list[int] = []
     kept: list[Finding] = []
     for f in ranked:
-        if f.end > f.start and not any(f.overlaps(k) for k in kept):
-            kept.append(f)
-    return sorted(kept)
+        if f.end <= f.start:
+            continue
+        i = bisect_right(starts, f.start)
+        if i > 0 and kept[i - 1].end > f.start:
+            continue
+        if i < len(kept) and kept[i].start < f.end:
+            continue
+        starts.insert(i, f.start)
+        kept.insert(i, f)
+    return kept
 
 
 __all__ = ["PRIORITY_MODEL", "PRIORITY_PATTERN", "PRIORITY_VALIDATED", "Finding", "resolve_overlaps"]
