@@ -104,6 +104,14 @@ def test_sampling_with_temperature_and_seed(engine: LocalEngine) -> None:
     assert engine.complete("A poem:", p).text == engine.complete("A poem:", p).text
 
 
+def test_repetition_penalties_change_a_repetitive_continuation(engine: LocalEngine) -> None:
+    prompt = "one one one one one one one one"
+    plain = engine.complete(prompt, FRESH)
+    penalized = engine.complete(prompt, replace(FRESH, repeat_penalty=1.5, presence_penalty=1.0, frequency_penalty=1.0))
+    assert penalized.text != plain.text
+    assert penalized.text.count("one") < plain.text.count("one")
+
+
 def test_logprobs_match_greedy_choice(engine: LocalEngine) -> None:
     out = engine.complete("Hello", SamplingParams(temperature=0, max_tokens=6, logprobs=True, ignore_eos=True))
     assert len(out.logprobs) == 6 and all(lp <= 0 for lp in out.logprobs)

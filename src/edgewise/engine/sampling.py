@@ -50,7 +50,7 @@ class NativeSampler:
             lc.llama_sampler_chain_add(
                 chain,
                 lc.llama_sampler_init_penalties(
-                    params.repeat_last_n, params.repeat_penalty, params.frequency_penalty, params.presence_penalty
+                    n_vocab, params.repeat_last_n, params.repeat_penalty, params.frequency_penalty, params.presence_penalty
                 ),
             )
         if params.greedy:
