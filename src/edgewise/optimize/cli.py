@@ -178,10 +178,13 @@ def evaluate_cmd(
         result = Evaluator(ref, evaluation, source, ws.work_dir(s) / "cache", cfg, step=step).evaluate(variant, file)
     table = ResultsTable(ws.work_dir(s) / "results.json")
     table.upsert(result.to_dict())
-    _emit(result.to_dict(), as_json, _human_eval(result.to_dict()))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        _print_eval(result.to_dict())
 
 
-def _human_eval(r: dict[str, Any]) -> str:
+def _print_eval(r: dict[str, Any]) -> None:
     q, sp = r["quality"], r.get("speed")
     t = Table("metric", "value", show_header=False, title=f"{r['name']} vs {Path(r['reference']).name}")
     t.add_row("perplexity", f"{q['perplexity']:.4f} ± {q['perplexity_err']:.4f} ({q['tokens']} tokens)")
@@ -193,7 +196,6 @@ def _human_eval(r: dict[str, Any]) -> str:
         t.add_row("generation", f"{sp['gen_tokens_per_s']:.1f} tok/s ({sp['gen_tokens']} tokens, {sp['threads']} threads)")
         t.add_row("peak memory (RSS)", f"{sp['peak_rss_bytes'] / 2**20:.0f} MiB")
     Console().print(t)
-    return ""
 
 
 from edgewise.optimize.cli_fit import fit_cmd, profile_list, profile_save, report_cmd, sweep_cmd  # noqa: E402

@@ -41,7 +41,6 @@ def fit_cmd(
     """Recommend the fastest evaluated variant within the memory and quality budget, and say why."""
     from edgewise.optimize.errors import NoFittingVariant
     from edgewise.optimize.fit import DeviceProfile, parse_size, recommend
-    from edgewise.optimize.results_table import ResultsTable
 
     p = _profile_store().get(profile) if profile else DeviceProfile()
     p.memory_bytes = parse_size(memory) if memory else p.memory_bytes

