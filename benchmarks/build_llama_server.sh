@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VERSION=$(grep -oE 'llama-cpp-python==[0-9.]+' ../pyproject.toml | cut -d= -f3)
 CACHE=.cache
-BUILD=$CACHE/llama.cpp-build
+BUILD=$CACHE/llama-server-build
 BIN=$BUILD/bin/llama-server
 TARGETS=${TARGETS:-llama-server}
 if [ -x "$BIN" ] && [ "$TARGETS" = "llama-server" ]; then echo "$BIN"; exit 0; fi
