@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from itertools import chain
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ def _squeezed(text: str) -> tuple[str, list[int]]:
     runs = [(m.start(), m.end()) for m in _NON_SPACE.finditer(text)]
     keep = list(chain.from_iterable(range(a, b) for a, b in runs))
     return "".join(text[a:b] for a, b in runs), keep
+
+
+def _overlaps_same_type(covered: list[tuple[int, int, str]], starts: list[int], a: int, b: int, type_: str) -> bool:
+    """Does ``[a, b)`` overlap a span of ``type_`` in ``covered`` (sorted by start)? Spans there may overlap."""
+    i = bisect_left(starts, b)
+    return any(end > a and t == type_ for _, end, t in covered[max(0, i - 64) : i])
 
 
 class PiiDetector:
@@ -131,13 +138,14 @@ class PiiDetector:
         extra: list[Finding] = []
         candidates = list(emails(squeezed)) + list(split_ibans(t, squeezed, index))
         check()
+        covered = sorted((g.start, g.end, g.type) for g in found if g.priority >= PRIORITY_VALIDATED)
+        starts = [c[0] for c in covered]
         for f in candidates:
             a, b = index[f.start], index[f.end - 1] + 1
             if b < len(t) and t[b].isalnum():
                 continue
-            mapped = Finding(a, b, f.type, PRIORITY_VALIDATED)
-            if not any(mapped.overlaps(g) and g.type == mapped.type and g.priority >= PRIORITY_VALIDATED for g in found):
-                extra.append(mapped)
+            if not _overlaps_same_type(covered, starts, a, b, f.type):
+                extra.append(Finding(a, b, f.type, PRIORITY_VALIDATED))
         return extra
 
 
