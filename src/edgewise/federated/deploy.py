@@ -69,7 +69,7 @@ def run_config_arg(values: dict[str, Any]) -> str:
 
 
 def submit_argv(run_config: dict[str, Any], app_dir: Path = APP_DIR) -> list[str]:
-    # not --stream: in flwr 1.42 it fails with "File exists: <FLWR_HOME>/config.toml"; callers wait for the summary
+    # no --stream: the run is submitted and this returns; callers wait for the ServerApp's summary file
     return ["flwr", "run", str(app_dir), CONNECTION, "--run-config", run_config_arg(run_config)]
 
 
