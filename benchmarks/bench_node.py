@@ -117,7 +117,7 @@ class Server:
 
 
 async def stream_one(url: str, prompt: str, n_gen: int, extra: dict[str, Any]) -> dict[str, float]:
-    body = {"model": "m", "prompt": prompt, "max_tokens": n_gen, "stream": True, "temperature": 0, **extra}
+    body = {"prompt": prompt, "max_tokens": n_gen, "stream": True, "temperature": 0, **extra}
     times: list[float] = []
     async with httpx.AsyncClient(timeout=600) as c:
         t0 = time.perf_counter()
@@ -136,7 +136,7 @@ async def aggregate(url: str, prompts: list[str], n_gen: int, extra: dict[str, A
     async with httpx.AsyncClient(timeout=1200) as c:
 
         async def one(p: str) -> int:
-            body = {"model": "m", "prompt": p, "max_tokens": n_gen, "temperature": 0, **extra}
+            body = {"prompt": p, "max_tokens": n_gen, "temperature": 0, **extra}
             r = await c.post(url + "/v1/completions", json=body)
             r.raise_for_status()
             return int(r.json()["usage"]["completion_tokens"])
@@ -201,7 +201,7 @@ def main() -> None:
     srv = Server("edgewise", [py, "-m", "edgewise.cli", "serve", "--port", str(port), "--threads", str(args.threads),
                               "--parallel", par, "--ctx", str(ctx_per)], port, "/health", env)
     try:
-        results["runs"]["edgewise"] = measure_server(srv, single_prompt, prompts, args.gen, levels, {"ignore_eos": True}, True)
+        results["runs"]["edgewise"] = measure_server(srv, single_prompt, prompts, args.gen, levels, {"ignore_eos": True, "model": "gemma-3-270m"}, True)
     finally:
         srv.stop()
 
@@ -227,7 +227,7 @@ def main() -> None:
                                       "--port", str(port), "--host", "127.0.0.1", "-t", str(args.threads), "-tb", str(args.threads),
                                       "-np", par, "-c", str(ctx_per * int(par)), "-b", "512", "--no-webui"], port, "/health")
         try:
-            results["runs"]["llama_server"] = measure_server(srv, single_prompt, prompts, args.gen, levels, {"ignore_eos": True}, True)
+            results["runs"]["llama_server"] = measure_server(srv, single_prompt, prompts, args.gen, levels, {"ignore_eos": True, "model": "gemma-3-270m"}, True)
         finally:
             srv.stop()
 
