@@ -37,6 +37,7 @@ def describe(packages: tuple[str, ...] = ()) -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_gib": round(mem / 2**30, 1),
         "simd": sorted(f for f in flags if f in {"avx", "avx2", "fma", "f16c", "avx512f", "amx_tile"}),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": versions,
@@ -47,5 +48,6 @@ def markdown_header(title: str, machine: dict[str, Any]) -> str:
     pk = ", ".join(f"{k} {v}" for k, v in machine["packages"].items())
     return (
         f"# {title}\n\nMachine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
-        f"SIMD {' '.join(machine['simd'])}; Python {machine['python']}; {pk}\n\n"
+        f"SIMD {' '.join(machine['simd'])}; Python {machine['python']}; {pk}; "
+        f"load average at start {machine.get('load_average_at_start')} (a shared machine: compare ratios, not absolute times)\n\n"
     )
