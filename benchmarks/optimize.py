@@ -27,7 +27,7 @@ from machine import describe, markdown_header  # noqa: E402
 from edgewise.models.embedded import embedded_model_path  # noqa: E402
 from edgewise.optimize.corpus import MEMBERS, load_text  # noqa: E402
 from edgewise.optimize.evaluate import EvalConfig, Evaluator  # noqa: E402
-from edgewise.optimize.gguf_header import read_scalars  # noqa: E402
+from edgewise.models.gguf_header import read_scalars  # noqa: E402
 from edgewise.optimize.quantize import ISSUE_TYPES  # noqa: E402
 from edgewise.optimize.report import markdown_table, plot  # noqa: E402
 from edgewise.optimize.sweep import SweepPlan, build_variants, scores_dict  # noqa: E402

@@ -16,13 +16,13 @@ PROJ = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "a
 
 def fake_adapter(model_path: Path, rank: int = 8, scale: float = 0.05, seed: int = 0) -> dict[str, np.ndarray]:
     """peft-named LoRA arrays shaped for the base GGUF (A: (r, in), B: (out, r))."""
-    import gguf
+    from edgewise.models.gguf_header import read_header
 
-    reader = gguf.GGUFReader(str(model_path), "r")
-    shapes = {t.name: [int(x) for x in t.shape] for t in reader.tensors}
+    kv, tensors = read_header(model_path)
+    shapes = {t.name: list(t.shape) for t in tensors}
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray] = {}
-    for layer in range(int(reader.fields["gemma3.block_count"].contents())):
+    for layer in range(int(kv["gemma3.block_count"])):
         for hf, gg in PROJ.items():
             n_in, n_out = shapes[f"blk.{layer}.{gg}.weight"][:2]
             prefix = f"base_model.model.model.layers.{layer}.self_attn.{hf}"

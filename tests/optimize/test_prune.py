@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edgewise.optimize.errors import UnsupportedModel
-from edgewise.optimize.gguf_header import read_scalars
+from edgewise.models.gguf_header import read_scalars
 from edgewise.optimize.prune import prune_blocks
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edgewise.optimize.evaluate import EvalConfig, Evaluator
-from edgewise.optimize.gguf_header import read_scalars
+from edgewise.models.gguf_header import read_scalars
 from edgewise.optimize.reference import is_full_precision
 
 SMALL = EvalConfig(n_ctx=64, n_chunks=2, threads=2, speed=False)

@@ -28,13 +28,12 @@ class AdapterExportError(InvalidRequest):
 
 
 def _base_tensors(base_gguf: Path) -> tuple[str, int, dict[str, tuple[int, ...]]]:
-    import gguf
+    from edgewise.models.gguf_header import read_header
 
-    reader = gguf.GGUFReader(str(base_gguf), "r")
-    field = reader.fields["general.architecture"]
-    arch = str(field.contents())
-    n_blocks = int(reader.fields[f"{arch}.block_count"].contents())
-    shapes = {t.name: tuple(int(x) for x in t.shape) for t in reader.tensors}  # ne order
+    kv, tensors = read_header(base_gguf)  # header only: gguf.GGUFReader takes tens of seconds on Gemma's vocabulary
+    arch = str(kv["general.architecture"])
+    n_blocks = int(kv[f"{arch}.block_count"])
+    shapes = {t.name: t.shape for t in tensors}  # ne order
     return arch, n_blocks, shapes
 
 

@@ -84,7 +84,7 @@ def prune_blocks(src: Path | Any, dst: Path, remove: Iterable[int], progress: Pr
     import gguf
 
     if isinstance(src, Path):  # validate from the fast header before paying for a full reader
-        from edgewise.optimize.gguf_header import read_scalars
+        from edgewise.models.gguf_header import read_scalars
 
         head = read_scalars(src)
         count = head.get(f"{head.get('general.architecture')}.block_count")

@@ -43,12 +43,14 @@ def _plan(t: Any) -> TensorPlan:
 def tensor_types(path: Path) -> set[str]:
     import gguf
 
-    return {t.tensor_type.name for t in gguf.GGUFReader(str(path), "r").tensors}
+    from edgewise.models.gguf_header import read_header
+
+    return {gguf.GGMLQuantizationType(t.type).name for t in read_header(path)[1]}
 
 
 def is_full_precision(path: Path) -> bool:
     """From ``general.file_type`` when present (fast), else from the tensor types."""
-    from edgewise.optimize.gguf_header import read_scalars
+    from edgewise.models.gguf_header import read_scalars
 
     file_type = read_scalars(path).get("general.file_type")
     if isinstance(file_type, int):
