@@ -152,11 +152,14 @@ def measure_server(srv: Server, single_prompt: str, prompts: list[str], n_gen: i
     out: dict[str, Any] = {}
     asyncio.run(aggregate(srv.url, prompts[:1], 8, extra))  # warm-up
     if single:
+        # time to first token with a fresh prefill each time (no prompt cache), as the raw loop does
+        extra = {**extra, "cache_prompt": False}
         runs = [asyncio.run(stream_one(srv.url, single_prompt, n_gen, extra)) for _ in range(3)]
         out["single_greedy"] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         temp = {**extra, "temperature": 0.8, "top_k": 40, "top_p": 0.95, "min_p": 0.05, "seed": 1}
         runs = [asyncio.run(stream_one(srv.url, single_prompt, n_gen, temp)) for _ in range(3)]
         out["single_temperature"] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        extra = {k: v for k, v in extra.items() if k != "cache_prompt"}
     for level in levels:
         runs = [asyncio.run(aggregate(srv.url, prompts[:level], n_gen, extra)) for _ in range(2)]
         out[f"aggregate_{level}"] = max(runs, key=lambda r: r["tok_s"])
