@@ -153,7 +153,8 @@ def main() -> None:
     partial("base", base=base)
 
     fed: dict[str, Any] = {}
-    for tag, dp in (("federated", False),):
+
+    def federate(tag: str, dp: bool) -> None:
         t = time.time()
         summary = run_federated(settings, args, dp, tag)
         final = dict(np.load(settings.data_dir / "federated" / f"{tag}.npz"))
@@ -161,8 +162,9 @@ def main() -> None:
         export_and_register(final, settings, f"bench-{tag}")
         fed[tag] = {"summary": summary, "node_loss": mean_loss(tm, parts, args.max_length)}
         timed(tag, t)
+        partial(tag, fed=fed)
 
-    partial("federated", fed=fed)
+    federate("federated", dp=False)
 
     t = time.time()
     local_curves, local_node_loss = [], []
@@ -182,15 +184,7 @@ def main() -> None:
     timed("centralized", t)
     partial("centralized", central=central_node_loss, central_curve=central_curve)
 
-    for tag, dp in (("federated-dp", True),):
-        t = time.time()
-        summary = run_federated(settings, args, dp, tag)
-        final = dict(np.load(settings.data_dir / "federated" / f"{tag}.npz"))
-        set_adapter_arrays(tm.model, final)
-        export_and_register(final, settings, f"bench-{tag}")
-        fed[tag] = {"summary": summary, "node_loss": mean_loss(tm, parts, args.max_length)}
-        timed(tag, t)
-    partial("federated-dp", fed=fed)
+    federate("federated-dp", dp=True)
 
     t = time.time()
     rouge = {
