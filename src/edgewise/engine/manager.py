@@ -112,15 +112,8 @@ class EngineManager:
         return LocalEngine(name, weights, scheduler)
 
     def refresh_metrics(self) -> None:
-        if self.metrics is None:
-            return
-        for name, eng in self._engines.items():
-            self.metrics.gauge("queue_depth", "Requests waiting for a decoding slot.", ["model"]).labels(name).set(
-                eng.scheduler.queue_depth
-            )
-            self.metrics.gauge("active_sequences", "Sequences being decoded.", ["model"]).labels(name).set(
-                eng.scheduler.active_count
-            )
+        for eng in self._engines.values():
+            eng.scheduler.refresh_metrics()
 
     def require_ready(self) -> LocalEngine:
         engine = self._engines.get(self.default_name)

@@ -360,6 +360,11 @@ class Scheduler:
         while self._waiting:
             self._waiting.popleft().push(Chunk(finish_reason="cancelled"))
 
+    def refresh_metrics(self) -> None:
+        """Set the queue and active-sequence gauges now (a scrape may come while the loop sleeps)."""
+        if self._metrics:
+            self._metrics.observe_state(self)
+
     # --- lifecycle ---------------------------------------------------------------
     def close(self) -> None:
         with self._cond:
