@@ -54,3 +54,81 @@ def test_prompt_carries_facts_not_samples() -> None:
     text = " ".join(m["content"] for m in msgs)
     assert "Pump7" in text and "9.1" in text and "outer race" in text
     assert len(text) < 1500
+
+
+class _FakeEngine:
+    """Returns a fixed completion: enough to test the fill-in composition and its checks without a model."""
+
+    model_name = "fake"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.params: Any = None
+
+    def complete(self, prompt: str, params: Any) -> Any:
+        from edgewise.engine.types import Completion, Usage
+
+        self.params = params
+        return Completion(text=self.text, finish_reason="stop", usage=Usage())
+
+
+def _fields(summary: str, meaning: str, evidence: list[str]) -> str:
+    import json
+
+    return json.dumps({"summary": summary, "evidence": evidence, "meaning": meaning})
+
+
+def test_fillin_report_quotes_chosen_evidence_and_passes_the_check() -> None:
+    from edgewise.apps.maintenance.fillin import evidence_phrases, write_fillin_report
+
+    ev = _event()
+    phrases = evidence_phrases(ev)
+    assert "kurtosis 9.1 against 3 when healthy" in phrases
+    eng = _FakeEngine(_fields("Vibration of the pump bearing has moved well above its learned level.",
+                              "The outer race frequency stands out, so the outer race should be inspected soon.", phrases[1:3]))
+    rep = write_fillin_report(ev, eng)
+    assert rep.method == "llm", rep.fallback_reason
+    assert "kurtosis 9.1 against 3 when healthy" in rep.text and ev.recommended_action in rep.text
+    assert eng.params.grammar and "kurtosis 9.1" in eng.params.grammar  # the evidence is an enum of the event's facts
+    assert validate_report_text(rep.text.rsplit("\n\n", 1)[0], ev).ok
+
+
+@pytest.mark.parametrize(
+    ("summary", "meaning", "reason"),
+    [
+        ("The pump bearing is in good condition and runs well.", "Nothing needs to be done about the pump bearing now.", "fine"),
+        ("Vibration of the pump bearing has moved well above its level.", "A cage defect is developing in the pump bearing.",
+         "cage"),
+        ("Vibration of the pump bearing has moved well above its level.",
+         "Vibration of the pump bearing has moved well above its level.", "same sentence"),
+    ],
+)
+def test_fillin_report_falls_back_on_denial_invented_part_or_repetition(summary: str, meaning: str, reason: str) -> None:
+    from edgewise.apps.maintenance.fillin import evidence_phrases, write_fillin_report
+
+    ev = _event()
+    rep = write_fillin_report(ev, _FakeEngine(_fields(summary, meaning, evidence_phrases(ev)[:1])))
+    assert rep.method == "template" and reason in (rep.fallback_reason or "")
+    assert rep.text.rsplit("\n\n", 1)[0] == template_report(ev)
+
+
+def test_fillin_report_falls_back_on_cut_json_and_on_no_engine() -> None:
+    from edgewise.apps.maintenance.fillin import write_fillin_report
+
+    ev = _event()
+    assert write_fillin_report(ev, _FakeEngine('{"summary": "Vibration of the')).method == "template"
+    assert write_fillin_report(ev, None).fallback_reason == "no engine available"
+
+
+@pytest.mark.slow
+def test_real_model_fillin_report_is_validated_or_falls_back(engine: Any) -> None:
+    from edgewise.apps.maintenance.fillin import write_fillin_report
+
+    ev = _event()
+    rep = write_fillin_report(ev, engine)  # the grammar must parse in llama.cpp and the output must be JSON
+    body = rep.text.rsplit("\n\n", 1)[0]
+    if rep.method == "llm":
+        assert validate_report_text(body, ev).ok and "Evidence:" in body
+    else:
+        assert body == template_report(ev) and rep.fallback_reason and "engine failed" not in rep.fallback_reason
+    print(rep.text)

@@ -279,17 +279,32 @@ def write_report(
     except Exception as exc:  # any engine failure must still give the plant its report
         log.warning("report engine failed for event %s: %s", event.id, exc)
         return _template(event, name, None, f"engine failed: {type(exc).__name__}")
-    # a deterministic header names the asset, so the model's sentences need not repeat it
-    draft = f"{_header(event)}\n{completion.text.strip()}"
+    return finish_report(event, completion.text.strip(), model_text, name)
+
+
+def finish_report(event: Event, body: str, model_text: str, model: str) -> Report:
+    """Check an LLM draft (a deterministic header, then ``body``) against ``event``; else the template.
+
+    The header names the asset, so the model's sentences need not repeat it.
+    ``model_text`` is the part the model wrote (or chose): it must itself be prose
+    that quotes a fact, so a deterministic frame around an empty answer cannot pass.
+    Shared by :func:`write_report` and structured (fill-in) report writers.
+    """
+    draft = f"{_header(event)}\n{body}"
     check = validate_report_text(draft, event)
     own = content_problems(model_text)  # what the model added must itself be prose that quotes a fact
     if own:
         check = Validation(ok=False, unsupported_numbers=check.unsupported_numbers, problems=[*check.problems, *(
             f"model text: {p}" for p in own)])
-    if not check.ok or not completion.text.strip():
-        return _template(event, name, check, "; ".join(check.problems) or "empty draft")
-    text = f"{draft}\n\n{_footer('llm', event, name, None)}"
-    return Report(event_id=event.id, method="llm", model=name, text=text, llm_validation=check)
+    if not check.ok or not model_text.strip():
+        return _template(event, model, check, "; ".join(check.problems) or "empty draft")
+    text = f"{draft}\n\n{_footer('llm', event, model, None)}"
+    return Report(event_id=event.id, method="llm", model=model, text=text, llm_validation=check)
+
+
+def fallback_report(event: Event, model: str | None, reason: str, check: Validation | None = None) -> Report:
+    """The deterministic template report, recording which model was tried and why it was not used."""
+    return _template(event, model, check, reason)
 
 
 def _header(event: Event) -> str:
@@ -312,6 +327,8 @@ __all__ = [
     "build_messages",
     "build_prompt",
     "content_problems",
+    "fallback_report",
+    "finish_report",
     "template_report",
     "validate_report_text",
     "write_report",

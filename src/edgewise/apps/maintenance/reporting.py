@@ -1,4 +1,4 @@
-"""Event reports for the maintenance app: the shared report writer with the node's local engine.
+"""Event reports for the maintenance app: the node's local engine fills a report (:mod:`.fillin`), else the template.
 
 The engine (llama.cpp, the embedded model) is opened lazily on the first
 event, so a healthy replay never loads a model; if it cannot be opened the
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from edgewise.apps.events import Event
+from edgewise.apps.maintenance.fillin import write_fillin_report
 from edgewise.apps.report import Report, write_report
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def make_reporter(use_llm: bool, model: str | None = None) -> Callable[[Event], 
 
     def report(event: Event) -> Report:
         engine = lazy.get() if lazy is not None else None
+        if engine is not None and callable(getattr(engine, "complete", None)):
+            return write_fillin_report(event, engine)  # grammar-bound fields: what a small model gets right
         return write_report(event, engine, audience=AUDIENCE)
 
     return report
