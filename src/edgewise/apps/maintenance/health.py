@@ -8,8 +8,24 @@ and ``failure_level`` (default 10) is taken as end of life.
 Alarm, two levels as in vibration practice: raised after ``alarm_after``
 consecutive windows with HI > 1 (alert: one spike does not alarm), or after
 two consecutive raw window scores above ``danger_level`` x threshold (danger:
-no waiting for the median); cleared after ``clear_after`` consecutive windows
-with HI < ``clear_level``.
+no waiting for the median); or by the trend rule below. Cleared after
+``clear_after`` consecutive windows with HI < ``clear_level`` and no trend.
+
+Trend rule (CUSUM against an adaptive baseline): a fixed threshold calibrated
+on the first minutes cannot see a bearing whose score jumps from a quiet
+plateau to several times that plateau but stays below the healthy tail (PRONOSTIA
+Bearing2_1). Each window's log score is compared with a baseline: the median
+log score of the healthy held-out folds, or, if higher, the median of the
+last ``n_healthy`` windows (as long as the period the operator declared
+healthy) ending ``median_windows`` windows ago, so a settled run-in level
+becomes the reference while a fresh rise is not absorbed before it is judged.
+The standardised excess (in healthy spreads, capped at ``trend_clip``) minus
+``trend_k`` is summed one-sidedly; the alarm is raised when the sum reaches
+``trend_h``. With the defaults (k=1, h=5, cap 3) one window can add at most 2,
+so three strongly raised windows in a row are needed, and a Gaussian healthy
+score would run ~1e5 windows before a false trend alarm (Siegmund's
+approximation). The baseline never falls below the healthy median: a run-in
+in which vibration falls must not make the normal level look like a rise.
 
 Remaining useful life: degradation of rolling bearings grows roughly
 exponentially, so log(HI) is fitted by least squares against time on the most
@@ -29,6 +45,7 @@ import numpy as np
 from scipy.stats import t as student_t
 
 from edgewise.apps.maintenance.settings import MaintenanceSettings
+from edgewise.apps.maintenance.twin import log_score
 
 
 @dataclass(frozen=True)
@@ -78,9 +95,16 @@ class HealthPoint:
 class HealthTracker:
     """Turns a channel's scores into HI, alarm state and remaining life, one window at a time."""
 
-    def __init__(self, threshold: float, settings: MaintenanceSettings) -> None:
+    def __init__(
+        self, threshold: float, settings: MaintenanceSettings, *, log_center: float | None = None,
+        log_spread: float | None = None, baseline_windows: int = 0,
+    ) -> None:
         self.threshold = threshold
         self.s = settings
+        self._log_center, self._log_spread = log_center, log_spread  # None: no trend rule (twins saved before it)
+        self._logs: deque[float] = deque(maxlen=max(baseline_windows, 1) + settings.median_windows)
+        self._baseline_windows = baseline_windows
+        self.cusum = 0.0
         self._recent: deque[float] = deque(maxlen=settings.median_windows)
         self.health_index: float | None = None
         self._danger = 0
@@ -103,9 +127,10 @@ class HealthTracker:
         self._above = self._above + 1 if hi > 1.0 else 0
         self._below = self._below + 1 if hi < self.s.clear_level else 0
         self._danger = self._danger + 1 if score > self.s.danger_level * self.threshold else 0
-        if not self.alarm and (self._above >= self.s.alarm_after or self._danger >= 2):
+        trend = self._trend(score)
+        if not self.alarm and (self._above >= self.s.alarm_after or self._danger >= 2 or trend):
             self.alarm, onset = True, True
-        elif self.alarm and self._below >= self.s.clear_after:
+        elif self.alarm and self._below >= self.s.clear_after and self.cusum == 0.0:
             self.alarm = False
         if hi > self.s.clear_level:
             self._hist_t.append(t)
@@ -117,6 +142,21 @@ class HealthTracker:
         if self.alarm and len(self._hist_t) >= 4:
             rul = fit_rul(np.fromiter(self._hist_t, float), np.fromiter(self._hist_hi, float), self.s.failure_level, t)
         return HealthPoint(t, score, hi, self.alarm, onset, rul)
+
+    def _trend(self, score: float) -> bool:
+        """Update the CUSUM with this window's log score; True while it is at or above ``trend_h``."""
+        if self._log_center is None or self._log_spread is None:
+            return False
+        u = float(log_score(score, self.threshold))
+        base = self._log_center
+        lag = self.s.median_windows
+        if len(self._logs) >= lag + self._baseline_windows // 2 and self._baseline_windows > 0:
+            past = list(self._logs)[: len(self._logs) - lag]
+            base = max(base, float(np.median(past)))
+        self._logs.append(u)
+        z = min((u - base) / self._log_spread, self.s.trend_clip)
+        self.cusum = max(0.0, self.cusum + z - self.s.trend_k)
+        return self.cusum >= self.s.trend_h
 
 
 __all__ = ["HealthPoint", "HealthTracker", "RulEstimate", "fit_rul"]

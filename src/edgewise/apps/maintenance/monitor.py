@@ -65,7 +65,8 @@ class Monitor:
         self.bearing, self.rpm = bearing, rpm
         self.publisher = publisher or Publisher(None, app="maintenance")
         self.reporter = reporter
-        self.trackers = {c: HealthTracker(t.threshold, settings) for c, t in twins.items()}
+        self.trackers = {c: HealthTracker(t.threshold, settings, log_center=t.log_center, log_spread=t.log_spread,
+                                          baseline_windows=t.n_healthy) for c, t in twins.items()}
         self.events: list[MaintenanceEvent] = []
         self.samples = 0
         self.busy_s = 0.0

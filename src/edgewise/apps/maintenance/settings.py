@@ -23,6 +23,13 @@ class MaintenanceSettings(BaseModel):
     )
     clear_after: int = Field(5, ge=1, description="Consecutive windows below clear_level that clear an alarm.")
     clear_level: float = Field(0.8, gt=0, le=1, description="Health index below which an alarm may clear.")
+    trend_k: float = Field(
+        1.0, ge=0, description="CUSUM reference, in healthy spreads of log score: built to catch a 2-spread level shift."
+    )
+    trend_h: float = Field(
+        5.0, gt=0, description="CUSUM decision level (spreads); with trend_k=1 an in-control Gaussian run lasts ~1e5 windows."
+    )
+    trend_clip: float = Field(3.0, gt=0, description="Cap on one window's CUSUM step, so an alarm needs >= 3 windows in a row.")
     failure_level: float = Field(
         10.0, gt=1, description="Health index taken as end of life (10 = ten times the alarm distance)."
     )

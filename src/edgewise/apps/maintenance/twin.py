@@ -23,7 +23,9 @@ the scores are smoothed exactly as the live health index is (running
 median), and the
 threshold is the (1 - false_alarm_rate) quantile of a log-normal fitted to
 them (a parametric tail, since 36 windows cannot show a 0.5 % quantile), never
-below the empirical quantile.
+below the empirical quantile. The same held-out scores give the median and
+spread of the log score, the reference of the health tracker's trend rule
+(:mod:`health`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from edgewise.apps.maintenance.features import is_severity
 MIN_WINDOWS = 10
 SCALE_FLOOR = 0.02  # features are logs: a 2 % change is the smallest spread we believe
 FOLDS = 5
+SCORE_FLOOR = 0.02  # log scores are floored at 2 % of the threshold
+LOG_SPREAD_FLOOR = 0.2  # a healthy log score never believed steadier than +-20 %
 
 
 def running_median(x: np.ndarray, k: int) -> np.ndarray:
@@ -87,6 +91,8 @@ class ChannelTwin:
     n_healthy: int
     false_alarm_rate: float
     ref: Gaussian | None = None  # centre and spread of *every* feature (evidence, fault location)
+    log_center: float | None = None  # median of log(score) on held-out healthy folds (trend baseline)
+    log_spread: float | None = None  # its robust spread (MAD), floored at LOG_SPREAD_FLOOR
 
     @property
     def scored(self) -> np.ndarray:
@@ -110,7 +116,11 @@ class ChannelTwin:
             cv[lo:hi] = Gaussian.fit(train).distance(x[lo:hi])
         smooth = running_median(cv, median_windows)
         ref = Gaussian.fit(features)
-        return cls(names, Gaussian.fit(x), calibrate(smooth, far), w, far, ref)
+        threshold = calibrate(smooth, far)
+        u = log_score(cv, threshold)
+        center = float(np.median(u))
+        spread = max(float(np.median(np.abs(u - center))) * 1.4826, LOG_SPREAD_FLOOR)
+        return cls(names, Gaussian.fit(x), threshold, w, far, ref, center, spread)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Anomaly score of each row of *all* features (only the severity ones count)."""
@@ -127,7 +137,8 @@ class ChannelTwin:
 
         assert self.ref is not None
         return {"names": self.names, "threshold": self.threshold, "n_healthy": self.n_healthy,
-                "false_alarm_rate": self.false_alarm_rate, "model": g(self.model), "ref": g(self.ref)}
+                "false_alarm_rate": self.false_alarm_rate, "model": g(self.model), "ref": g(self.ref),
+                "log_center": self.log_center, "log_spread": self.log_spread}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChannelTwin:
@@ -135,7 +146,12 @@ class ChannelTwin:
             return Gaussian(np.asarray(m["center"]), np.asarray(m["scale"]), np.asarray(m["precision"]))
 
         return cls(list(d["names"]), g(d["model"]), float(d["threshold"]), int(d["n_healthy"]),
-                   float(d["false_alarm_rate"]), g(d["ref"]))
+                   float(d["false_alarm_rate"]), g(d["ref"]), d.get("log_center"), d.get("log_spread"))
+
+
+def log_score(score: np.ndarray | float, threshold: float) -> np.ndarray:
+    """log of an anomaly score, floored at a small share of the threshold (a score of 0 is "very normal", not -inf)."""
+    return np.log(np.maximum(score, SCORE_FLOOR * threshold))
 
 
 def calibrate(scores: np.ndarray, far: float) -> float:
@@ -146,4 +162,4 @@ def calibrate(scores: np.ndarray, far: float) -> float:
     return max(parametric, empirical, 1e-6)
 
 
-__all__ = ["ChannelTwin", "Gaussian", "calibrate", "running_median"]
+__all__ = ["ChannelTwin", "Gaussian", "calibrate", "log_score", "running_median"]
