@@ -87,3 +87,16 @@ def test_cwru_outer_race_line_stands_out(cwru: Path) -> None:
     f = compute_features(frame(outer.data[:, 0], 2400), 12000, ff).values
     faults = [dominant_fault(twin.zscores(row), h.names)[0] for row in f]
     assert faults.count("outer_race") > len(faults) / 2
+
+
+def test_trend_rule_catches_a_jump_below_the_threshold_but_not_a_run_in() -> None:
+    s = MaintenanceSettings()
+    kw = {"log_center": float(np.log(0.2)), "log_spread": 0.5, "baseline_windows": 20}
+    quiet = RNG.lognormal(np.log(0.2), 0.3, size=60)
+    tr = HealthTracker(1.0, s, **kw)
+    run_in = np.r_[RNG.lognormal(np.log(0.05), 0.3, size=40), quiet]  # vibration falls, then returns to normal
+    assert not any(tr.update(float(t), float(v)).alarm for t, v in enumerate(run_in))
+    tr = HealthTracker(1.0, s, **kw)
+    pts = [tr.update(float(t), float(v)) for t, v in enumerate(np.r_[quiet, np.full(6, 0.8)])]  # 4x, still below 1
+    assert not any(p.alarm for p in pts[:60]) and pts[-1].alarm and pts[-1].health_index < 1.0
+    assert sum(p.onset for p in pts) == 1
