@@ -37,7 +37,9 @@ from edgewise.engine.types import SamplingParams
 log = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 3
-_SENTENCE = "[A-Z] [a-zA-Z ,;'()-]{12,140} \".\""  # GBNF body of a sentence: no digits, ends with a full stop
+#: GBNF of a sentence: words of letters (a hyphen or apostrophe only inside a word), single spaces or ", " between
+#: them, a full stop at the end; no digits, so the model cannot write a number, and no runs of punctuation.
+_SENTENCE = '[A-Z] [a-z]* (","? " " [a-zA-Z]+ ([\'-] [a-zA-Z]+)?){4,30} "."'
 
 
 def evidence_phrases(event: Event) -> list[str]:
@@ -76,7 +78,7 @@ _EXAMPLE = (
     "severity: alarm\n- health index 3.9 (1 = alarm level)\n- rms 0.52 g against 0.11 g when healthy\n"
     "- kurtosis 7.4 against 3.1 when healthy\n- crest 6.2 against 3.5 when healthy\n"
     "recommended action: Plan to inspect the bearing, its lubrication and its mounting at the next stop.\n"
-    'Note: {"summary": "Vibration of the fan bearing has moved well above the level learned while it was healthy.", '
+    'Note: {"summary": "Vibration of the fan bearing has moved well above the level it showed in its first hours.", '
     '"evidence": ["rms 0.52 g against 0.11 g when healthy", "kurtosis 7.4 against 3.1 when healthy"], '
     '"meaning": "A change like this points to developing damage in the bearing, so it should be checked before it '
     'gets worse."}\n\n'
@@ -105,7 +107,9 @@ def _lead(event: Event) -> str:
 
 
 #: Words that deny the finding: a report on an alarm must not tell the technician all is well.
-_DENIALS = re.compile(r"\b(good|normal|healthy|fine|no (?:fault|damage|problem|action|issue)s?|nothing)\b", re.IGNORECASE)
+_DENIALS = re.compile(
+    r"\b(good|fine|is (?:still )?(?:healthy|normal)|no (?:fault|damage|problem|action|issue)s?|nothing)\b", re.IGNORECASE
+)
 
 
 #: Bearing parts: the model may only name one the event itself names (a small model copies causes from examples).
@@ -118,9 +122,9 @@ def field_problems(summary: str, meaning: str, context: str) -> list[str]:
     problems = []
     for label, s in (("summary", summary), ("meaning", meaning)):
         words = re.findall(r"[a-z]+", s.lower())
-        if len(words) < 5 or len(set(words)) < 0.5 * len(words):
+        if len(words) < 6 or len(set(words)) < 0.6 * len(words):
             problems.append(f"{label} is too short or repeats itself")
-        if _DENIALS.search(s.replace("normal range", "").replace("normal level", "")):
+        if _DENIALS.search(s):
             problems.append(f"{label} says the machine is fine, against the event")
     for comp in _COMPONENTS.findall(f"{summary} {meaning}".lower()):
         if comp not in context.lower():
