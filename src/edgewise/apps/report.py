@@ -159,6 +159,10 @@ def _fmt(v: Any) -> str:
     return f"{x:.2e}" if abs(x) >= 1e-12 else "0"
 
 
+#: Public name of the number format the check accepts, for writers that compose reports from event facts.
+format_number = _fmt
+
+
 def template_report(event: Event) -> str:
     """The deterministic report: every line is a field of the event, nothing else."""
     src = event.source
@@ -329,6 +333,7 @@ __all__ = [
     "content_problems",
     "fallback_report",
     "finish_report",
+    "format_number",
     "template_report",
     "validate_report_text",
     "write_report",

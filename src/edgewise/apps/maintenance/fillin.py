@@ -31,7 +31,7 @@ import re
 from typing import Any
 
 from edgewise.apps.events import Event
-from edgewise.apps.report import Report, _fmt, fallback_report, finish_report
+from edgewise.apps.report import Report, fallback_report, finish_report, format_number
 from edgewise.engine.types import SamplingParams
 
 log = logging.getLogger(__name__)
@@ -50,10 +50,10 @@ def evidence_phrases(event: Event) -> list[str]:
         if ev.note and "=" in ev.note:  # a reference level, not a healthy value ("1 = alarm level")
             ref = f" ({ev.note})"
         else:
-            ref = f" against {_fmt(ev.baseline)}{unit} when healthy" if ev.baseline is not None else ""
+            ref = f" against {format_number(ev.baseline)}{unit} when healthy" if ev.baseline is not None else ""
             ref = ref or (f" ({ev.note})" if ev.note else "")
         name = ev.name.removesuffix(f"_{ev.unit}") if ev.unit else ev.name
-        out.append(f"{name.replace('_', ' ')} {_fmt(ev.value)}{unit}{ref}")
+        out.append(f"{name.replace('_', ' ')} {format_number(ev.value)}{unit}{ref}")
     return out
 
 
