@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from itertools import chain
 from dataclasses import dataclass
+from itertools import accumulate
 
 from edgewise.perimeter.encoded import encoded_fragments
 from edgewise.perimeter.errors import DetectionFailed
@@ -45,13 +45,40 @@ class Entity:
     value: str
 
 
-_NON_SPACE = re.compile(r"\S+")
+_SPACE = re.compile(r"\s+")
 
 
-def _squeezed(text: str) -> tuple[str, list[int]]:
-    runs = [(m.start(), m.end()) for m in _NON_SPACE.finditer(text)]
-    keep = list(chain.from_iterable(range(a, b) for a, b in runs))
-    return "".join(text[a:b] for a, b in runs), keep
+class SqueezedIndex:
+    """Positions of the whitespace-free copy of a text mapped back to the text, one entry per whitespace run.
+
+    ``index[k]`` is the text position of squeezed character ``k`` (what a list of every kept position
+    gave before, without allocating one integer per character of a 100 KB input).
+    """
+
+    def __init__(self, text: str) -> None:
+        gaps = [m.span() for m in _SPACE.finditer(text)]
+        removed = list(accumulate(b - a for a, b in gaps))
+        self._view = [0] + [b for _, b in gaps]  # text position where each non-space run starts
+        self._sq = [0] + [b - r for (_, b), r in zip(gaps, removed, strict=True)]  # its squeezed position
+        self._len = len(text) - (removed[-1] if removed else 0)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, k: int) -> int:
+        r = bisect_right(self._sq, k) - 1
+        return self._view[r] + (k - self._sq[r])
+
+    def squeezed_pos(self, pos: int) -> int | None:
+        """Squeezed position of text position ``pos``, or None when ``pos`` is whitespace."""
+        r = bisect_right(self._view, pos) - 1
+        k = self._sq[r] + (pos - self._view[r])
+        nxt = self._sq[r + 1] if r + 1 < len(self._sq) else self._len
+        return k if k < nxt else None
+
+
+def _squeezed(text: str) -> tuple[str, SqueezedIndex]:
+    return _SPACE.sub("", text), SqueezedIndex(text)
 
 
 def _overlaps_same_type(covered: list[tuple[int, int, str]], starts: list[int], a: int, b: int, type_: str) -> bool:

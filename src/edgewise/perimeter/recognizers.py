@@ -9,13 +9,21 @@ by spaces, dots, dashes, slashes or line breaks, matching is case-insensitive.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 from edgewise.perimeter.findings import PRIORITY_PATTERN, PRIORITY_VALIDATED, Finding
 from edgewise.perimeter.validators import card_prefix_ok, digits_of, iban_ok, ip_ok, luhn_ok, ssn_ok
 
 Recognizer = Callable[[str], Iterator[Finding]]
+
+
+class SqueezedPositions(Protocol):
+    """Squeezed (whitespace-free) positions to text positions and back; see ``detector.SqueezedIndex``."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, k: int) -> int: ...
+    def squeezed_pos(self, pos: int) -> int | None: ...
 _I = re.IGNORECASE
 
 _EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}(?![\w-])", _I)
@@ -47,7 +55,10 @@ _DATE = re.compile(
     rf"|{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\.? {_MONTHS},? \d{{4}})(?!\d)",
     _I,
 )
-_DOB_CONTEXT = re.compile(r"born|birth|\bdob\b|d\.o\.b|geb\.|geboren|\bn[ée]e?\b|nacid|nasc|urodz|f[öo]dd|naissance", _I)
+# Trailing "(?![a-z])" rather than "\b": a keyword glued to the date ("DOB12/05/1990") still counts.
+_DOB_CONTEXT = re.compile(
+    r"born|birth|\bdob(?![a-z])|d\.o\.b|geb\.|geboren|\bn[ée]e?(?![a-z])|nacid|nasc|urodz|f[öo]dd|naissance", _I
+)
 
 
 def emails(text: str) -> Iterator[Finding]:
@@ -141,10 +152,18 @@ def phones(text: str) -> Iterator[Finding]:
 
 
 def dates_of_birth(text: str) -> Iterator[Finding]:
-    """A date counts as a date of birth when a birth keyword precedes it closely (60 characters)."""
-    for m in _DATE.finditer(text):
-        if _DOB_CONTEXT.search(text, max(0, m.start() - 60), m.start()):
-            yield Finding(m.start(), m.end(), "DATE_OF_BIRTH", PRIORITY_VALIDATED)
+    """A date counts as a date of birth when a birth keyword lies within the 60 characters before it.
+
+    Dates are searched only in the window after each keyword (``[keyword end, keyword start + 60]`` for
+    the date's start), not across the whole text: the date pattern is costly per character and most
+    text has no birth keyword at all. ``endpos`` leaves room for the longest date form.
+    """
+    seen: set[tuple[int, int]] = set()
+    for k in _DOB_CONTEXT.finditer(text):
+        for m in _DATE.finditer(text, k.end(), min(len(text), k.start() + 60 + 40)):
+            if m.start() <= k.start() + 60 and (m.start(), m.end()) not in seen:
+                seen.add((m.start(), m.end()))
+                yield Finding(m.start(), m.end(), "DATE_OF_BIRTH", PRIORITY_VALIDATED)
 
 
 STRUCTURED: tuple[Recognizer, ...] = (
@@ -154,15 +173,15 @@ STRUCTURED: tuple[Recognizer, ...] = (
 _IBAN_HEAD = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}", _I)
 
 
-def split_ibans(text: str, squeezed: str, index: list[int]) -> Iterator[Finding]:
+def split_ibans(text: str, squeezed: str, index: SqueezedPositions) -> Iterator[Finding]:
     """IBANs broken by line breaks or odd spacing, found on the whitespace-squeezed view.
 
-    ``index`` maps squeezed positions to ``text``. Each candidate starts at a
+    ``index`` maps squeezed positions to ``text`` (``detector.SqueezedIndex``). Each candidate starts at a
     token of ``text`` that looks like an IBAN head and must end at a token end.
     """
     for m in _IBAN_HEAD.finditer(text):
-        s = bisect_left(index, m.start())
-        if s >= len(index) or index[s] != m.start():
+        s = index.squeezed_pos(m.start())
+        if s is None:
             continue
         compact = squeezed[s : s + 34].upper()
         alnum = len(compact) if compact.isalnum() else next(i for i, c in enumerate(compact) if not c.isalnum())
