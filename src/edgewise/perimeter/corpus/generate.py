@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from faker import Faker
 
 from edgewise.perimeter.corpus import templates_heldout, templates_train
-from edgewise.perimeter.corpus.values import VALUES
+from edgewise.perimeter.corpus.compose import compose
+from edgewise.perimeter.corpus.values import VALUES, location_without_country
 
 _SLOT = re.compile(r"\{([A-Z_]+)\}")
 
@@ -42,17 +44,30 @@ class Split:
     lower_rate: float
     upper_rate: float
     filler_rate: float = 0.0  # chance of surrounding a sample with random Faker sentences (negatives in context)
+    composer: Callable[[random.Random], str] | None = None  # builds a fresh template (TRAIN only)
+    compose_rate: float = 0.0  # share of samples whose template comes from ``composer``
+    #: Locales whose Faker country list is shared with a held-out locale (``address.en``, ``address.es``):
+    #: their LOCATION values never include country names, so no held-out list reaches training.
+    no_country_locales: tuple[str, ...] = ()
 
 
+#: Training locales. Each one's person, company and address providers are its own or a base that no held-out
+#: locale uses (checked by tests/perimeter/test_training.py), except the country lists noted above.
+TRAIN_LOCALES = (
+    "en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL",  # the original six
+    "cs_CZ", "da_DK", "fi_FI", "no_NO", "pt_PT", "ro_RO", "hu_HU", "sk_SK", "hr_HR", "sl_SI",
+    "de_AT", "de_CH", "fr_CH", "nl_BE", "id_ID", "en_IN",
+)
 TRAIN = Split(
-    "train", ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"), templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.35
+    "train", TRAIN_LOCALES, templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.3,
+    composer=compose, compose_rate=0.65, no_country_locales=("en_US", "es_ES"),
 )
 HELDOUT = Split(
     "heldout", ("en_GB", "en_AU", "pl_PL", "sv_SE", "pt_BR", "es_MX"), templates_heldout.TEMPLATES, 900_000, 0.03, 0.02
 )
 
 
-def _fill(template: str, fake: Faker, rng: random.Random) -> Sample:
+def _fill(template: str, fake: Faker, rng: random.Random, countries: bool = True) -> Sample:
     parts: list[str] = []
     spans: list[Span] = []
     pos = 0
@@ -61,8 +76,9 @@ def _fill(template: str, fake: Faker, rng: random.Random) -> Sample:
         literal = template[pos : m.start()]
         parts.append(literal)
         length += len(literal)
-        value = VALUES[m.group(1)](fake, rng)
-        spans.append(Span(length, length + len(value), m.group(1)))
+        slot = m.group(1)
+        value = VALUES[slot](fake, rng) if countries or slot != "LOCATION" else location_without_country(fake, rng)
+        spans.append(Span(length, length + len(value), slot))
         parts.append(value)
         length += len(value)
         pos = m.end()
@@ -98,8 +114,13 @@ def generate(split: Split, n: int, seed: int = 0) -> list[Sample]:
         fake.seed_instance(split.seed_base + seed + i)
     out: list[Sample] = []
     for _ in range(n):
-        fake = fakers[rng.choice(split.locales)]
-        sample = _fill(rng.choice(split.templates), fake, rng)
+        locale = rng.choice(split.locales)
+        fake = fakers[locale]
+        if split.composer is not None and rng.random() < split.compose_rate:
+            template = split.composer(rng)
+        else:
+            template = rng.choice(split.templates)
+        sample = _fill(template, fake, rng, countries=locale not in split.no_country_locales)
         if rng.random() < split.filler_rate:
             sample = _with_filler(sample, fake, rng)
         out.append(_recase(sample, rng, split))

@@ -43,6 +43,16 @@ def location(fake: Faker, rng: random.Random) -> str:
         return str(fake.city())
 
 
+def location_without_country(fake: Faker, rng: random.Random) -> str:
+    """A city or region, never a country (for locales whose country list a held-out locale shares)."""
+    if rng.random() < 0.75:
+        return str(fake.city())
+    try:
+        return str(fake.state())
+    except AttributeError:
+        return str(fake.city())
+
+
 def email(fake: Faker, rng: random.Random) -> str:
     return str(fake.email() if rng.random() < 0.7 else fake.company_email())
 
@@ -112,4 +122,4 @@ VALUES: dict[str, ValueFn] = {
     "DATE_OF_BIRTH": date_of_birth,
 }
 
-__all__ = ["VALUES", "ValueFn"]
+__all__ = ["VALUES", "ValueFn", "location_without_country"]
