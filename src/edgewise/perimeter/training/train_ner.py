@@ -2,16 +2,34 @@
 
 Why train our own: no spaCy model may be downloaded on the node (or in CI), and
 Presidio's default setup fetches one at start-up. A blank multi-language
-pipeline with a narrow hash-embedding CNN is a few MB, runs in a few
-milliseconds per kilobyte on one core, and learns names of people,
-organisations and places from synthetic sentences (``perimeter.corpus``, TRAIN
-split only). Everything is seeded: the same command gives the same model.
+pipeline with a narrow hash-embedding CNN is a few MB and learns names of
+people, organisations and places from synthetic sentences (``perimeter.corpus``,
+TRAIN split only: its own locales, fixed and composed templates, seeds).
+Everything is seeded: the same command gives the same model.
 
-Run: ``python -m edgewise.perimeter.training.train_ner`` (defaults: 20,000 sentences, 5 epochs, seed 0;
-about 25 minutes on one busy core). It overwrites the shipped model unless ``--out`` says otherwise.
+Why a tagger and not spaCy's transition-based ``ner``: the parser steps
+through the text token by token with a small matrix product per step, and the
+NER was most of the redaction time; the tagger scores every token in one
+matrix product (IOB tags, joined into spans in ``perimeter.ner``), about half
+the time per token with the same features in our measurement. Trained on the
+same data (20,000 sentences, 4 epochs) it was also the more accurate on the
+held-out corpus: NER-only typed F2 0.68 against 0.65 (``--arch parser`` keeps
+the other for comparison).
+The CNN has three layers (each token sees three neighbours either side),
+maxout with 2 pieces, and 4,000 embedding rows per feature so the names of
+the 22 training locales collide less in the hash tables.
+
+Run: ``nice python -m edgewise.perimeter.training.train_ner`` (defaults: 60,000 sentences, 5 epochs, seed 0;
+about 20 minutes on one busy shared core; one thread). It overwrites the shipped model unless ``--out`` says
+otherwise.
 """
 
 from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # shared machines: training must not take every core
 
 import argparse
 import random
@@ -21,30 +39,35 @@ from typing import Any
 
 NER_LABELS = {"PERSON": "PERSON", "ORGANIZATION": "ORG", "LOCATION": "LOC"}
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "ner_model"
+ARCHES = ("tagger", "parser")
 
-MODEL_CONFIG: dict[str, Any] = {
-    "@architectures": "spacy.TransitionBasedParser.v2",
-    "state_type": "ner",
-    "extra_state_tokens": False,
-    "hidden_width": 64,
+TOK2VEC: dict[str, Any] = {
+    "@architectures": "spacy.HashEmbedCNN.v2",
+    "pretrained_vectors": None,
+    "width": 64,
+    "depth": 3,
+    "embed_size": 4000,
+    "window_size": 1,
     "maxout_pieces": 2,
-    "use_upper": True,
-    "nO": None,
-    "tok2vec": {
-        "@architectures": "spacy.HashEmbedCNN.v2",
-        "pretrained_vectors": None,
-        "width": 64,
-        "depth": 2,
-        "embed_size": 3000,
-        "window_size": 1,
-        "maxout_pieces": 3,
-        "subword_features": True,
-    },
+    "subword_features": True,
+}
+#: Per-token IOB tags (``B-PERSON``, ``I-ORG``, ``O``) from a softmax over the CNN features: one matrix
+#: product for all tokens, no transition system stepping token by token. ``ner.py`` joins them into spans.
+TAGGER_CONFIG: dict[str, Any] = {
+    "@architectures": "spacy.Tagger.v2", "nO": None, "normalize": False, "tok2vec": TOK2VEC,
+}
+#: spaCy's transition-based entity recogniser on the same features (``--arch parser``): the previous design.
+PARSER_CONFIG: dict[str, Any] = {
+    "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+    "hidden_width": 64, "maxout_pieces": 2, "use_upper": True, "nO": None, "tok2vec": TOK2VEC,
 }
 
 
-def to_examples(nlp: Any, samples: list[Any]) -> list[Any]:
-    """spaCy Examples with only the three NER labels; other entity types stay unlabelled (O)."""
+def to_examples(nlp: Any, samples: list[Any], arch: str = "tagger") -> list[Any]:
+    """spaCy Examples with only the three NER labels; other entity types stay unlabelled (O).
+
+    For the tagger the entities become IOB tags of the tokens (``B-PERSON I-PERSON O``).
+    """
     from spacy.training import Example
 
     examples = []
@@ -62,20 +85,28 @@ def to_examples(nlp: Any, samples: list[Any]) -> list[Any]:
             doc.ents = ents
         except ValueError:  # overlapping after expansion: skip the sample rather than teach noise
             continue
-        examples.append(Example(nlp.make_doc(s.text), doc))
+        if arch == "tagger":
+            tags = [f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O" for t in doc]
+            examples.append(Example.from_dict(nlp.make_doc(s.text), {"tags": tags}))
+        else:
+            examples.append(Example(nlp.make_doc(s.text), doc))
     return examples
 
 
-def train(n: int, epochs: int, seed: int, out: Path) -> Any:
+def train(n: int, epochs: int, seed: int, out: Path, arch: str = "tagger") -> Any:
     import spacy
     from spacy.util import fix_random_seed, minibatch
 
     from edgewise.perimeter.corpus import TRAIN, generate
+    from edgewise.perimeter.ner import IOB_COMPONENT, register_iob_component
 
     fix_random_seed(seed)
     nlp = spacy.blank("xx")
-    nlp.add_pipe("ner", config={"model": MODEL_CONFIG})
-    examples = to_examples(nlp, generate(TRAIN, n, seed=seed))
+    if arch == "tagger":
+        nlp.add_pipe("tagger", config={"model": TAGGER_CONFIG})
+    else:
+        nlp.add_pipe("ner", config={"model": PARSER_CONFIG})
+    examples = to_examples(nlp, generate(TRAIN, n, seed=seed), arch)
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(seed)
     for epoch in range(epochs):
@@ -84,9 +115,14 @@ def train(n: int, epochs: int, seed: int, out: Path) -> Any:
         t0 = time.perf_counter()
         for batch in minibatch(examples, size=64):
             nlp.update(batch, drop=0.15, sgd=optimizer, losses=losses)
-        print(f"epoch {epoch + 1}/{epochs} loss={losses.get('ner', 0.0):.1f} ({time.perf_counter() - t0:.0f}s)", flush=True)
+        took = time.perf_counter() - t0
+        print(f"epoch {epoch + 1}/{epochs} loss={sum(losses.values()):.1f} ({took:.0f}s)", flush=True)
+    if arch == "tagger":
+        register_iob_component()
+        nlp.add_pipe(IOB_COMPONENT)  # doc.ents for plain spaCy users; NerModel reads the tagger directly
     nlp.meta.update({"name": "edgewise_pii_ner", "version": "0.1.0",
-                     "description": f"PERSON/ORG/LOC from {n} synthetic TRAIN sentences, {epochs} epochs, seed {seed}"})
+                     "description": f"PERSON/ORG/LOC ({arch}) from {n} synthetic TRAIN sentences, "
+                                    f"{epochs} epochs, seed {seed}"})
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     return nlp
@@ -94,12 +130,15 @@ def train(n: int, epochs: int, seed: int, out: Path) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=20000, help="training sentences")
+    parser.add_argument("--n", type=int, default=60000, help="training sentences")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--arch", choices=ARCHES, default="tagger")
+    parser.add_argument("--depth", type=int, default=TOK2VEC["depth"], help="CNN layers (context: +-depth tokens)")
     args = parser.parse_args()
-    train(args.n, args.epochs, args.seed, args.out)
+    TOK2VEC["depth"] = args.depth
+    train(args.n, args.epochs, args.seed, args.out, args.arch)
     print(f"saved to {args.out}")
 
 
