@@ -79,10 +79,11 @@ def reuse(parts: dict[str, list[Sample]]) -> Any:
                 if a.shape in ((spec.bank_size, spec.feature_dim), (spec.feature_dim, spec.bank_size)))
     torch.set_num_threads(1)
     net = PatchCoreNet(PatchFeatures(spec.image_size).eval(), torch.from_numpy(bank.copy()), spec.image_size).eval()
-    train_canv, _ = load_canvases([s.image for s in parts["train"][:16]], spec.image_size)
-    cal_canv, cal_places = load_canvases([s.image for s in parts["calib"]], spec.image_size)
+    train_canv, _ = load_canvases([s.image for s in parts["train"][:16]], spec.image_size, spec.pad)
+    cal_canv, cal_places = load_canvases([s.image for s in parts["calib"]], spec.image_size, spec.pad)
     quantize_int8(folder / ONNX_FILE, folder / INT8_FILE, np.concatenate([train_canv, cal_canv]))
-    spec.int8_threshold, spec.int8_calibration = calibrate(_onnx_scores(folder / INT8_FILE, cal_canv, cal_places), FRR)
+    q_scores = _onnx_scores(folder / INT8_FILE, cal_canv, cal_places, spec.edge_margin)
+    spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, FRR)
     spec.int8 = True
     spec.save(folder)
     return TorchDetector(net, spec, ClassIndex.load(folder / CLASSES_FILE))
@@ -118,7 +119,7 @@ def accuracy(rows: list[dict[str, Any]], pixel: bool) -> dict[str, Any]:
             if r["sample"].label == "defect" and not m.any():
                 continue  # the README's empty MT_Uneven masks: excluded from pixel metrics
             masks.append(m[::2, ::2])
-            heats.append(source_heatmap(r["outcome"].heat, r["outcome"].placement)[::2, ::2])
+            heats.append(source_heatmap(r["outcome"].heat, r["outcome"].placement, r["outcome"].margin)[::2, ::2])
         res["pixel_auroc"] = auroc(np.concatenate([m.ravel() for m in masks]), np.concatenate([h.ravel() for h in heats]))
         res["pro_at_30pct_fpr"] = pro_auc(masks, heats)
     return res

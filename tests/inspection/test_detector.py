@@ -82,3 +82,22 @@ def test_boxes_lie_inside_the_image(h: int, w: int, scale: float, blobs: list[tu
     for b in boxes:
         assert 0 <= b.x < pl.src_width and 0 <= b.y < pl.src_height
         assert b.x + b.width <= pl.src_width + 1 and b.y + b.height <= pl.src_height + 1
+
+
+def test_the_edge_margin_leaves_the_outline_unscored_but_not_the_surface() -> None:
+    from edgewise.apps.inspection.postprocess import image_score
+
+    heat = np.zeros((100, 100), np.float32)
+    pl = Placement(scale=1.0, height=60, width=40, src_height=60, src_width=40, top=10, left=20)
+    heat[10:13, 20:60] = 9.0  # hot along the part's top outline: a cut edge
+    assert image_score(heat, pl, margin=0) == 9.0
+    assert image_score(heat, pl, margin=4) == 0.0
+    assert defect_regions(heat, pl, 5.0, margin=4) == (0, [])
+    heat[40, 40] = 7.0  # a defect on the surface, inside the margin
+    assert image_score(heat, pl, margin=4) == 7.0
+    area, boxes = defect_regions(heat, pl, 5.0, margin=4)
+    b = boxes[0]
+    assert area == 1 and len(boxes) == 1 and b.y <= 30 < b.y + b.height and b.x <= 20 < b.x + b.width  # part pixels
+    heat[:] = 0.0
+    heat[95, 95] = 50.0  # outside the part (padding): never scored
+    assert image_score(heat, pl) == 0.0

@@ -99,3 +99,22 @@ def test_list_images_skips_masks_next_to_images(tiles, tmp_path: Path) -> None: 
     assert files and all(f.suffix == ".jpg" for f in files)
     with pytest.raises(InvalidImage):
         list_images([tmp_path / "missing"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(8, 700), st.integers(8, 700), st.sampled_from([(64, 6), (320, 32), (128, 0)]))
+def test_letterbox_pads_the_part_with_its_own_mirror_image_on_every_side(h: int, w: int, size_pad: tuple[int, int]) -> None:
+    size, pad = size_pad
+    gray = (np.arange(h * w, dtype=np.uint32).reshape(h, w) % 251).astype(np.uint8)
+    canvas, pl = letterbox(gray, size, pad)
+    assert canvas.shape == (size, size) and (pl.top, pl.left) == (pad, pad)
+    assert max(pl.height, pl.width) == size - 2 * pad
+    part = canvas[pad : pad + pl.height, pad : pad + pl.width]
+    if pad and pl.height >= pad and pl.width >= pad:  # the band above / left of the part mirrors its first rows / columns
+        assert np.array_equal(canvas[:pad, pad : pad + pl.width], part[:pad][::-1])
+        assert np.array_equal(canvas[pad : pad + pl.height, :pad], part[:, :pad][:, ::-1])
+
+
+def test_letterbox_rejects_a_pad_that_leaves_no_room() -> None:
+    with pytest.raises(ValueError, match="no room"):
+        letterbox(np.zeros((10, 10), np.uint8), 64, 32)

@@ -21,12 +21,13 @@ TOP_PATCHES = 4
 def descriptor(heat: np.ndarray, feats: np.ndarray, placement: Placement, stride: int) -> np.ndarray:
     """Mean feature ``(D,)`` of the ``TOP_PATCHES`` highest-scoring patches inside the image."""
     d, gh, gw = feats.shape
-    h = max(1, min(gh, -(-placement.height // stride)))
-    w = max(1, min(gw, -(-placement.width // stride)))
-    pooled = heat[: gh * stride, : gw * stride].reshape(gh, stride, gw, stride).max(axis=(1, 3))[:h, :w]
+    r0, c0 = min(gh - 1, placement.top // stride), min(gw - 1, placement.left // stride)
+    r1 = max(r0 + 1, min(gh, -(-(placement.top + placement.height) // stride)))
+    c1 = max(c0 + 1, min(gw, -(-(placement.left + placement.width) // stride)))
+    pooled = heat[: gh * stride, : gw * stride].reshape(gh, stride, gw, stride).max(axis=(1, 3))[r0:r1, c0:c1]
     top = np.argsort(pooled.ravel())[::-1][:TOP_PATCHES]
-    rows, cols = np.unravel_index(top, (h, w))
-    vec = feats[:, rows, cols].mean(axis=1)
+    rows, cols = np.unravel_index(top, pooled.shape)
+    vec = feats[:, rows + r0, cols + c0].mean(axis=1)
     return (vec / (np.linalg.norm(vec) + 1e-8)).astype(np.float32)
 
 

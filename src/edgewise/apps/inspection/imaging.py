@@ -70,17 +70,24 @@ def load_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarra
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a frame sits on the canvas: scaled by ``scale`` into the top-left ``h`` x ``w`` corner."""
+    """Where a frame sits on the canvas: scaled by ``scale`` into ``height`` x ``width`` pixels at (``top``, ``left``)."""
 
     scale: float
     height: int
     width: int
     src_height: int
     src_width: int
+    top: int = 0
+    left: int = 0
 
 
-def letterbox(gray: np.ndarray, size: int) -> tuple[np.ndarray, Placement]:
-    """Scale ``gray`` (aspect kept) so its longer side is ``size``; fill the rest of the square by mirroring.
+def letterbox(gray: np.ndarray, size: int, pad: int = 0) -> tuple[np.ndarray, Placement]:
+    """Scale ``gray`` (aspect kept) so its longer side is ``size - 2 * pad``; fill the rest of the square by mirroring.
+
+    ``pad`` mirrored pixels on every side keep the backbone's zero padding away
+    from the part: without them the convolutions see a synthetic black frame
+    around every tile, and its top and left edges scored as the most anomalous
+    patches of good parts (measured on the magnetic tiles).
 
     Mirroring rather than black padding: a black band puts a sharp synthetic edge
     along the part, and patch scores there dominated the image score (measured:
@@ -88,12 +95,16 @@ def letterbox(gray: np.ndarray, size: int) -> tuple[np.ndarray, Placement]:
     float32 in [0, 1] and the placement that maps the heatmap back onto the
     original pixels; only the image's own area is ever scored.
     """
+    if not 0 <= 2 * pad < size:
+        raise ValueError(f"pad {pad} leaves no room on a {size}-pixel canvas")
     src_h, src_w = gray.shape
-    scale = size / max(src_h, src_w)
+    inner = size - 2 * pad
+    scale = inner / max(src_h, src_w)
     h, w = max(1, round(src_h * scale)), max(1, round(src_w * scale))
     resized = np.asarray(Image.fromarray(gray).resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
-    canvas = np.pad(resized, ((0, size - h), (0, size - w)), mode="symmetric")
-    return canvas.astype(np.float32, copy=False), Placement(scale=scale, height=h, width=w, src_height=src_h, src_width=src_w)
+    canvas = np.pad(resized, ((pad, size - h - pad), (pad, size - w - pad)), mode="symmetric")
+    placement = Placement(scale=scale, height=h, width=w, src_height=src_h, src_width=src_w, top=pad, left=pad)
+    return canvas.astype(np.float32, copy=False), placement
 
 
 def list_images(paths: list[Path]) -> list[Path]:

@@ -22,7 +22,7 @@ _COLOURS = np.array([[255, 230, 0], [255, 120, 0], [255, 0, 0]], dtype=np.float3
 def render(outcome: Outcome) -> Image.Image:
     """RGB image of the part with heat and boxes blended in, and the verdict written in the corner."""
     res = outcome.inspection
-    rel = source_heatmap(outcome.heat, outcome.placement) / max(res.threshold, 1e-9)
+    rel = source_heatmap(outcome.heat, outcome.placement, outcome.margin) / max(res.threshold, 1e-9)
     colour = np.stack([np.interp(rel, _STOPS, _COLOURS[:, c]) for c in range(3)], axis=-1)
     alpha = (np.clip((rel - 0.5) / 0.5, 0.0, 1.0) * 0.6)[..., None]
     base = np.repeat(outcome.gray[..., None].astype(np.float32), 3, axis=-1)

@@ -60,11 +60,11 @@ class Detector:
     def inspect(self, gray: np.ndarray, *, image: str | None = None, started: float | None = None) -> Outcome:
         """Inspect one decoded grayscale frame; ``started`` (perf_counter) lets callers include decode time."""
         t0 = time.perf_counter() if started is None else started
-        canvas, placement = letterbox(gray, self.spec.image_size)
+        canvas, placement = letterbox(gray, self.spec.image_size, self.spec.pad)
         heat, feats = self.run(canvas[None, None])
         result = judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)
         result.latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)
-        return Outcome(inspection=result, gray=gray, heat=heat[0], placement=placement)
+        return Outcome(inspection=result, gray=gray, heat=heat[0], placement=placement, margin=self.spec.edge_margin)
 
 
 __all__ = ["Detector"]

