@@ -33,6 +33,9 @@ from edgewise.apps.inspection.verdict import Inspection, judge
 
 Progress = Callable[[str], None]
 BATCH = 8
+#: Default unscored outline, as a share of the canvas side: 3 patches of 8 px on the 320 canvas. Chosen on
+#: this repository's half of the magnetic tiles among 2, 3 and 4 patches (AUROC 0.74 / 0.78 / lower).
+EDGE_MARGIN_SHARE = 0.075
 
 
 def split_holdout(paths: Sequence[Path], fraction: float) -> tuple[list[Path], list[Path]]:
@@ -182,7 +185,7 @@ def train_detector(
     false_reject_rate: float = 0.01,
     image_size: int = 320,
     pad: int | None = None,
-    edge_margin: int = 16,
+    edge_margin: int | None = None,
     bank_size: int = 4096,
     labelled: dict[str, list[Path]] | None = None,
     int8: bool = False,
@@ -203,6 +206,7 @@ def train_detector(
             "pass more --normal images or a --calibrate folder."
         )
     pad = image_size // 10 if pad is None else pad
+    edge_margin = round(image_size * EDGE_MARGIN_SHARE) if edge_margin is None else edge_margin
     torch.manual_seed(0)
     say(f"loading backbone and {len(train)} good images")
     features = PatchFeatures(image_size).eval()
