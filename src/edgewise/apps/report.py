@@ -145,8 +145,10 @@ def validate_report_text(text: str, event: Event) -> Validation:
 # --- the deterministic template -------------------------------------------------------------
 
 
-def _fmt(v: Any) -> str:
-    """Format a number so that :func:`validate_report_text` accepts it as a quote of ``v``."""
+def format_number(v: Any) -> str:
+    """Format a number so that :func:`validate_report_text` accepts it as a quote of ``v``.
+
+    Public for writers that compose reports from event facts (the maintenance fill-in)."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         return str(v)
     if isinstance(v, int) or float(v).is_integer() and abs(v) < 1e15:
@@ -157,10 +159,6 @@ def _fmt(v: Any) -> str:
     if abs(x) >= 0.01:
         return f"{x:.3g}" if abs(x) < 1 else f"{x:.4g}"
     return f"{x:.2e}" if abs(x) >= 1e-12 else "0"
-
-
-#: Public name of the number format the check accepts, for writers that compose reports from event facts.
-format_number = _fmt
 
 
 def template_report(event: Event) -> str:
@@ -175,9 +173,9 @@ def template_report(event: Event) -> str:
     ]
     for ev in event.evidence:
         unit = f" {ev.unit}" if ev.unit else ""
-        base = f" (healthy {_fmt(ev.baseline)}{unit})" if ev.baseline is not None else ""
+        base = f" (healthy {format_number(ev.baseline)}{unit})" if ev.baseline is not None else ""
         note = f"; {ev.note}" if ev.note else ""
-        lines.append(f"- {ev.name}: {_fmt(ev.value)}{unit}{base}{note}")
+        lines.append(f"- {ev.name}: {format_number(ev.value)}{unit}{base}{note}")
     lines.append(f"Recommended action: {event.recommended_action}")
     return "\n".join(lines)
 
@@ -197,9 +195,9 @@ def _fact_lines(event: Event) -> list[str]:
     ]
     for ev in event.evidence:
         unit = f" {ev.unit}" if ev.unit else ""
-        base = f" (healthy {_fmt(ev.baseline)}{unit})" if ev.baseline is not None else ""
+        base = f" (healthy {format_number(ev.baseline)}{unit})" if ev.baseline is not None else ""
         note = f" - {ev.note}" if ev.note else ""
-        lines.append(f"{ev.name}: {_fmt(ev.value)}{unit}{base}{note}")
+        lines.append(f"{ev.name}: {format_number(ev.value)}{unit}{base}{note}")
     lines.append(f"recommended action: {event.recommended_action}")
     return lines
 
@@ -267,7 +265,7 @@ def write_report(
     get its report even when the model cannot load), and the reason is recorded.
     """
     if engine is None:
-        return _template(event, None, None, "no engine available")
+        return fallback_report(event, None, "no engine available")
     name = model_name or getattr(engine, "model_name", None) or "local model"
     params = SamplingParams(temperature=0.0, max_tokens=max_tokens, seed=0, stop=("\n\n",))
     complete = getattr(engine, "complete", None)
@@ -282,7 +280,7 @@ def write_report(
             model_text = completion.text
     except Exception as exc:  # any engine failure must still give the plant its report
         log.warning("report engine failed for event %s: %s", event.id, exc)
-        return _template(event, name, None, f"engine failed: {type(exc).__name__}")
+        return fallback_report(event, name, f"engine failed: {type(exc).__name__}")
     return finish_report(event, completion.text.strip(), model_text, name)
 
 
@@ -301,14 +299,9 @@ def finish_report(event: Event, body: str, model_text: str, model: str) -> Repor
         check = Validation(ok=False, unsupported_numbers=check.unsupported_numbers, problems=[*check.problems, *(
             f"model text: {p}" for p in own)])
     if not check.ok or not model_text.strip():
-        return _template(event, model, check, "; ".join(check.problems) or "empty draft")
+        return fallback_report(event, model, "; ".join(check.problems) or "empty draft", check)
     text = f"{draft}\n\n{_footer('llm', event, model, None)}"
     return Report(event_id=event.id, method="llm", model=model, text=text, llm_validation=check)
-
-
-def fallback_report(event: Event, model: str | None, reason: str, check: Validation | None = None) -> Report:
-    """The deterministic template report, recording which model was tried and why it was not used."""
-    return _template(event, model, check, reason)
 
 
 def _header(event: Event) -> str:
@@ -316,7 +309,8 @@ def _header(event: Event) -> str:
     return f"{event.severity.value.upper()} - {src.asset}" + (f", channel {src.channel}" if src.channel else "") + ":"
 
 
-def _template(event: Event, model: str | None, check: Validation | None, reason: str) -> Report:
+def fallback_report(event: Event, model: str | None, reason: str, check: Validation | None = None) -> Report:
+    """The deterministic template report, recording which model was tried and why it was not used."""
     text = f"{template_report(event)}\n\n{_footer('template', event, model, reason.split(';')[0])}"
     return Report(
         event_id=event.id, method="template", model=model, text=text, llm_validation=check, fallback_reason=reason
