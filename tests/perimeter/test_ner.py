@@ -8,7 +8,7 @@ import re
 import numpy as np
 import spacy
 
-from edgewise.perimeter.detector import _squeezed
+from edgewise.perimeter.squeezed import squeeze
 from edgewise.perimeter.ner import _join, _parse_tag
 
 TAGS = ["B-LOC", "B-PERSON", "I-LOC", "I-PERSON", "O"]
@@ -42,7 +42,7 @@ def test_squeezed_index_matches_a_per_character_map() -> None:
     for _ in range(2000):
         text = "".join(rng.choice("ab \n\t\u00a0") for _ in range(rng.randint(0, 25)))
         keep = [m.start() + k for m in re.finditer(r"\S+", text) for k in range(m.end() - m.start())]
-        squeezed, index = _squeezed(text)
+        squeezed, index = squeeze(text)
         assert squeezed == "".join(text[i] for i in keep)
         assert len(index) == len(keep) and [index[k] for k in range(len(keep))] == keep
         assert [index.squeezed_pos(p) for p in range(len(text))] == [keep.index(p) if p in keep else None

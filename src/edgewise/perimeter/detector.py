@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
 
 from edgewise.perimeter.encoded import encoded_fragments
 from edgewise.perimeter.errors import DetectionFailed
@@ -29,6 +28,7 @@ from edgewise.perimeter.recognizers import (
     split_ibans,
 )
 from edgewise.perimeter.settings import PerimeterSettings
+from edgewise.perimeter.squeezed import squeeze
 
 MAX_DECODE_DEPTH = 2
 _AT_LIKE = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", re.IGNORECASE)
@@ -43,42 +43,6 @@ class Entity:
     start: int
     end: int
     value: str
-
-
-_SPACE = re.compile(r"\s+")
-
-
-class SqueezedIndex:
-    """Positions of the whitespace-free copy of a text mapped back to the text, one entry per whitespace run.
-
-    ``index[k]`` is the text position of squeezed character ``k`` (what a list of every kept position
-    gave before, without allocating one integer per character of a 100 KB input).
-    """
-
-    def __init__(self, text: str) -> None:
-        gaps = [m.span() for m in _SPACE.finditer(text)]
-        removed = list(accumulate(b - a for a, b in gaps))
-        self._view = [0] + [b for _, b in gaps]  # text position where each non-space run starts
-        self._sq = [0] + [b - r for (_, b), r in zip(gaps, removed, strict=True)]  # its squeezed position
-        self._len = len(text) - (removed[-1] if removed else 0)
-
-    def __len__(self) -> int:
-        return self._len
-
-    def __getitem__(self, k: int) -> int:
-        r = bisect_right(self._sq, k) - 1
-        return self._view[r] + (k - self._sq[r])
-
-    def squeezed_pos(self, pos: int) -> int | None:
-        """Squeezed position of text position ``pos``, or None when ``pos`` is whitespace."""
-        r = bisect_right(self._view, pos) - 1
-        k = self._sq[r] + (pos - self._view[r])
-        nxt = self._sq[r + 1] if r + 1 < len(self._sq) else self._len
-        return k if k < nxt else None
-
-
-def _squeezed(text: str) -> tuple[str, SqueezedIndex]:
-    return _SPACE.sub("", text), SqueezedIndex(text)
 
 
 def _overlaps_same_type(covered: list[tuple[int, int, str]], starts: list[int], a: int, b: int, type_: str) -> bool:
@@ -161,7 +125,7 @@ class PiiDetector:
         """
         if not ("@" in t or _AT_LIKE.search(t) or _IBAN_LIKE.search(t)):
             return []
-        squeezed, index = _squeezed(t)
+        squeezed, index = squeeze(t)
         extra: list[Finding] = []
         candidates = list(emails(squeezed)) + list(split_ibans(t, squeezed, index))
         check()

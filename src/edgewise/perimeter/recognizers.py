@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Protocol
 
 from edgewise.perimeter.findings import PRIORITY_PATTERN, PRIORITY_VALIDATED, Finding
+from edgewise.perimeter.squeezed import SqueezedIndex
 from edgewise.perimeter.validators import card_prefix_ok, digits_of, iban_ok, ip_ok, luhn_ok, ssn_ok
 
 Recognizer = Callable[[str], Iterator[Finding]]
 
-
-class SqueezedPositions(Protocol):
-    """Squeezed (whitespace-free) positions to text positions and back; see ``detector.SqueezedIndex``."""
-
-    def __len__(self) -> int: ...
-    def __getitem__(self, k: int) -> int: ...
-    def squeezed_pos(self, pos: int) -> int | None: ...
 _I = re.IGNORECASE
 
 _EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}(?![\w-])", _I)
@@ -173,10 +166,10 @@ STRUCTURED: tuple[Recognizer, ...] = (
 _IBAN_HEAD = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}", _I)
 
 
-def split_ibans(text: str, squeezed: str, index: SqueezedPositions) -> Iterator[Finding]:
+def split_ibans(text: str, squeezed: str, index: SqueezedIndex) -> Iterator[Finding]:
     """IBANs broken by line breaks or odd spacing, found on the whitespace-squeezed view.
 
-    ``index`` maps squeezed positions to ``text`` (``detector.SqueezedIndex``). Each candidate starts at a
+    ``index`` maps squeezed positions to ``text``. Each candidate starts at a
     token of ``text`` that looks like an IBAN head and must end at a token end.
     """
     for m in _IBAN_HEAD.finditer(text):
