@@ -26,8 +26,8 @@ from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
 from edgewise.apps.inspection.imaging import Placement, letterbox, load_image
-from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
+from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
 from edgewise.apps.inspection.verdict import Inspection, judge
 
