@@ -9,7 +9,8 @@ import pytest
 
 from edgewise.apps.maintenance.bearings import bearing_by_name
 from edgewise.apps.maintenance.features import compute_features, frame
-from edgewise.apps.maintenance.health import HealthTracker, fit_rul
+from edgewise.apps.maintenance.health import HealthTracker
+from edgewise.apps.maintenance.rul import fit_rul
 from edgewise.apps.maintenance.mevents import dominant_fault
 from edgewise.apps.maintenance.monitor import resample
 from edgewise.apps.maintenance.readers import read_recording
@@ -63,11 +64,42 @@ def test_one_spike_does_not_alarm_but_a_trend_does() -> None:
 def test_rul_of_an_exponential_trend() -> None:
     t = np.arange(0.0, 600.0, 60.0)
     hi = 1.0 * np.exp(t / 600.0) * np.exp(RNG.normal(scale=0.02, size=t.size))
-    est = fit_rul(t, hi, failure_level=10.0, now=float(t[-1]))
+    est = fit_rul(t, hi, failure=10.0, now=float(t[-1]))
     true = 600.0 * np.log(10.0) - t[-1]
     assert est is not None and est.low_s <= true * 1.05 and (est.high_s is None or est.high_s >= true * 0.95)
     assert est.rul_s == pytest.approx(true, rel=0.15)
     assert fit_rul(t, np.ones_like(t) * 2.0, 10.0, float(t[-1])) is None  # no trend, no number
+
+
+def test_rul_band_allows_for_correlated_residuals_and_refuses_noise() -> None:
+    """A smoothed index has correlated residuals: the band must cover the truth about as often as it claims."""
+    t = np.arange(0.0, 1800.0, 60.0)  # 30 points, like the default rul_points
+    true = 3000.0 * np.log(10.0) - t[-1]
+    covered, given = 0, 0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        ar = np.zeros(t.size)
+        for i in range(1, t.size):
+            ar[i] = 0.9 * ar[i - 1] + rng.normal(scale=0.05)
+        est = fit_rul(t, np.exp(t / 3000.0 + ar), 10.0, float(t[-1]))
+        if est is not None:
+            given += 1
+            covered += est.low_s <= true <= (est.high_s or np.inf)
+    assert given >= 100 and covered / given >= 0.6  # nominal 90 %; intervals for independent residuals cover ~35 % here
+    flat = np.exp(np.random.default_rng(1).normal(scale=0.1, size=t.size) + 1e-6 * t)  # no real trend
+    assert fit_rul(t, flat, 10.0, float(t[-1])) is None
+
+
+def test_remaining_life_to_a_physical_peak_limit() -> None:
+    """With failure_peak set, the trend is fitted on the window peaks, not on the health index."""
+    s = MaintenanceSettings(failure_peak=20.0, median_windows=1, alarm_after=1)
+    tr = HealthTracker(1.0, s)
+    pts = [tr.update(60.0 * k, 2.0, peak=2.0 * np.exp(k / 10.0)) for k in range(20)]  # HI flat at 2, peak rising
+    true = 60.0 * 10.0 * np.log(10.0) - 60.0 * 19
+    assert pts[-1].alarm and pts[-1].rul is not None
+    assert pts[-1].rul.rul_s == pytest.approx(true, rel=0.05)
+    hi_only = HealthTracker(1.0, MaintenanceSettings(median_windows=1, alarm_after=1))
+    assert [hi_only.update(60.0 * k, 2.0, peak=2.0 * np.exp(k / 10.0)) for k in range(20)][-1].rul is None  # flat HI
 
 
 def test_resample_keeps_a_tone() -> None:

@@ -53,6 +53,8 @@ def replay(
     llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Write event reports with the local LLM.")] = False,
     uplink: Annotated[str | None, typer.Option("--uplink", help="Send events/reports/summaries to this gateway destination.")] = None,
     realtime: Annotated[bool, typer.Option("--realtime", help="Pace the replay at recorded speed.")] = False,
+    failure_peak: Annotated[float | None, typer.Option(
+        "--failure-peak", help="End of life as a peak amplitude in the signal's units (e.g. 20 for PRONOSTIA's 20 g).")] = None,
 ) -> None:
     """Replay a recording as fast as possible; one JSON line per window and channel, per event, and a summary."""
     from edgewise.apps.maintenance.replay import ReplayConfig
@@ -60,6 +62,8 @@ def replay(
     from edgewise.config import load_settings
 
     settings = load_settings().maintenance
+    if failure_peak is not None:
+        settings = settings.model_copy(update={"failure_peak": failure_peak})
     cfg = ReplayConfig(path, fmt, fs, _split(channels), healthy_first, healthy_minutes, tuple(healthy or ()), rpm, bearing, asset,
                        realtime)
     publisher, perimeter = _publisher(uplink)

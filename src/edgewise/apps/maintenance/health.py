@@ -27,59 +27,29 @@ score would run ~1e5 windows before a false trend alarm (Siegmund's
 approximation). The baseline never falls below the healthy median: a run-in
 in which vibration falls must not make the normal level look like a rise.
 
-Remaining useful life: degradation of rolling bearings grows roughly
-exponentially, so log(HI) is fitted by least squares against time on the most
-recent ``rul_points`` points (only while HI > clear_level: a flat healthy HI
-has no trend); the time at which the line reaches log(failure_level) gives the
-estimate, and the slope's 90 % confidence interval gives the band. No trend
-(slope <= 0) gives no estimate (``None``), never a made-up number.
+Remaining useful life (:mod:`rul`): while the alarm is on, the exponential
+trend of the most recent ``rul_points`` points is extrapolated to failure.
+Failure is a physical limit when the operator gives one (``failure_peak``:
+the channel's peak amplitude, e.g. the 20 g at which PRONOSTIA runs were
+stopped; fitted on the running median of window peaks, so one impact does not
+move it), else the health index reaching ``failure_level`` (fitted only while
+HI > clear_level: a flat healthy HI has no trend). The health-index failure
+level is a convention (ten times the alarm distance), not a property of the
+machine (PRONOSTIA runs stopped at 20 g with health indices both far below and
+near it), which is why a physical limit is preferred when one is known. No significant rising trend
+gives no estimate (``None``), never a made-up number.
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import t as student_t
 
+from edgewise.apps.maintenance.rul import RulEstimate, fit_rul
 from edgewise.apps.maintenance.settings import MaintenanceSettings
 from edgewise.apps.maintenance.twin import log_score
-
-
-@dataclass(frozen=True)
-class RulEstimate:
-    rul_s: float
-    low_s: float
-    high_s: float | None  # None: the slow end of the band never reaches failure
-
-
-def fit_rul(times: np.ndarray, hi: np.ndarray, failure_level: float, now: float) -> RulEstimate | None:
-    """Exponential trend of ``hi`` over ``times`` extrapolated to ``failure_level`` (see module docstring)."""
-    mask = hi > 0
-    t, y = times[mask], np.log(hi[mask])
-    if len(t) < 4 or np.ptp(t) <= 0:
-        return None
-    tc = t - t.mean()
-    sxx = float(np.sum(tc * tc))
-    slope = float(np.sum(tc * (y - y.mean())) / sxx)
-    if slope <= 0:
-        return None
-    intercept = float(y.mean())  # value of the line at t.mean()
-    resid = y - (intercept + slope * tc)
-    se = math.sqrt(float(np.sum(resid**2)) / (len(t) - 2) / sxx)
-    q = float(student_t.ppf(0.95, len(t) - 2))
-    target = math.log(failure_level)
-    y_now = intercept + slope * (now - t.mean())
-
-    def eta(b: float) -> float | None:
-        return max((target - y_now) / b, 0.0) if b > 0 else None
-
-    mid = eta(slope)
-    fast, slow = eta(slope + q * se), eta(slope - q * se)
-    assert mid is not None and fast is not None
-    return RulEstimate(mid, fast, slow)
 
 
 @dataclass
@@ -114,13 +84,12 @@ class HealthTracker:
         self._hist_t: deque[float] = deque(maxlen=settings.rul_points)
         self._hist_hi: deque[float] = deque(maxlen=settings.rul_points)
         self.peak_hi = 0.0
+        self._peaks: deque[float] = deque(maxlen=settings.median_windows)
 
-    def update(self, t: float, score: float) -> HealthPoint:
+    def update(self, t: float, score: float, peak: float | None = None) -> HealthPoint:
+        """One window: its anomaly score and, for a physical failure limit, its peak amplitude."""
         self._recent.append(score)
-        ordered = sorted(self._recent)  # a handful of values: sorting beats np.median's overhead
-        mid = len(ordered) // 2
-        med = ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
-        hi = med / self.threshold
+        hi = _median(self._recent) / self.threshold
         self.health_index = hi
         self.peak_hi = max(self.peak_hi, hi)
         onset = False
@@ -132,16 +101,27 @@ class HealthTracker:
             self.alarm, onset = True, True
         elif self.alarm and self._below >= self.s.clear_after and self.cusum == 0.0:
             self.alarm = False
-        if hi > self.s.clear_level:
+        rul = self._remaining_life(t, hi, peak)
+        return HealthPoint(t, score, hi, self.alarm, onset, rul)
+
+    def _remaining_life(self, t: float, hi: float, peak: float | None) -> RulEstimate | None:
+        """Record this window's degradation level and, while alarmed, extrapolate it (module docstring)."""
+        physical = self.s.failure_peak is not None and peak is not None
+        if physical:
+            self._peaks.append(float(peak))  # type: ignore[arg-type]
+            self._hist_t.append(t)
+            self._hist_hi.append(_median(self._peaks))
+        elif hi > self.s.clear_level:
             self._hist_t.append(t)
             self._hist_hi.append(hi)
         else:
             self._hist_t.clear()
             self._hist_hi.clear()
-        rul = None
-        if self.alarm and len(self._hist_t) >= 4:
-            rul = fit_rul(np.fromiter(self._hist_t, float), np.fromiter(self._hist_hi, float), self.s.failure_level, t)
-        return HealthPoint(t, score, hi, self.alarm, onset, rul)
+        if not self.alarm or len(self._hist_t) < 4:
+            return None
+        failure = self.s.failure_peak if physical else self.s.failure_level
+        assert failure is not None
+        return fit_rul(np.fromiter(self._hist_t, float), np.fromiter(self._hist_hi, float), failure, t)
 
     def _trend(self, score: float) -> bool:
         """Update the CUSUM with this window's log score; True while it is at or above ``trend_h``."""
@@ -157,6 +137,13 @@ class HealthTracker:
         z = min((u - base) / self._log_spread, self.s.trend_clip)
         self.cusum = max(0.0, self.cusum + z - self.s.trend_k)
         return self.cusum >= self.s.trend_h
+
+
+def _median(values: deque[float]) -> float:
+    """Median of a handful of values: sorting beats np.median's overhead at this size."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
 __all__ = ["HealthPoint", "HealthTracker", "RulEstimate", "fit_rul"]

@@ -116,9 +116,10 @@ class Monitor:
         for ch, fv in feats.items():
             twin, tracker = self.twins[ch], self.trackers[ch]
             scores = twin.score(fv)
+            peaks = np.exp(fv[:, twin.names.index("log_peak")])
             step = len(block.data) / block.fs / len(fv)
             for i, sc in enumerate(scores):
-                p = tracker.update(block.t + i * step, float(sc))
+                p = tracker.update(block.t + i * step, float(sc), float(peaks[i]))
                 rec: Record = {"type": "health", "time": round(p.time, 3), "asset": self.asset, "channel": ch,
                                "health_index": round(p.health_index, 4), "alarm": p.alarm,
                                "rul_s": None if p.rul is None else round(p.rul.rul_s, 1)}

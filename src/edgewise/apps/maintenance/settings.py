@@ -33,6 +33,11 @@ class MaintenanceSettings(BaseModel):
     failure_level: float = Field(
         10.0, gt=1, description="Health index taken as end of life (10 = ten times the alarm distance)."
     )
+    failure_peak: float | None = Field(
+        None, gt=0, description="Physical end of life: peak amplitude of a channel in its own units (e.g. 20 g, the "
+        "PRONOSTIA stop rule). When set, remaining life is the time until the peak's trend reaches it; "
+        "else until the health index reaches failure_level.",
+    )
     rul_points: int = Field(30, ge=4, description="Most recent health points the remaining-life trend is fitted on.")
     slip: float = Field(0.03, ge=0, lt=0.2, description="Relative tolerance around bearing fault frequencies.")
     summary_every_s: float = Field(3600.0, gt=0, description="Recording time between health summaries sent upstream.")
