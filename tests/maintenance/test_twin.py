@@ -10,10 +10,10 @@ import pytest
 from edgewise.apps.maintenance.bearings import bearing_by_name
 from edgewise.apps.maintenance.features import compute_features, frame
 from edgewise.apps.maintenance.health import HealthTracker
-from edgewise.apps.maintenance.rul import fit_rul
 from edgewise.apps.maintenance.mevents import dominant_fault
 from edgewise.apps.maintenance.monitor import resample
 from edgewise.apps.maintenance.readers import read_recording
+from edgewise.apps.maintenance.rul import fit_rul
 from edgewise.apps.maintenance.settings import MaintenanceSettings
 from edgewise.apps.maintenance.twin import ChannelTwin
 
@@ -132,3 +132,21 @@ def test_trend_rule_catches_a_jump_below_the_threshold_but_not_a_run_in() -> Non
     pts = [tr.update(float(t), float(v)) for t, v in enumerate(np.r_[quiet, np.full(6, 0.8)])]  # 4x, still below 1
     assert not any(p.alarm for p in pts[:60]) and pts[-1].alarm and pts[-1].health_index < 1.0
     assert sum(p.onset for p in pts) == 1
+
+
+def test_monitor_extrapolates_the_peak_to_the_physical_limit() -> None:
+    """Through the whole monitor: raising the limit by e adds one growth time constant to the remaining life."""
+    from edgewise.apps.maintenance.blocks import Block
+    from edgewise.apps.maintenance.monitor import Monitor
+
+    fs, tau = 10_000.0, 300.0
+    rng = np.random.default_rng(3)
+    healthy = [Block(rng.normal(size=(int(fs), 1)), fs, ("x",), t=float(k)) for k in range(30)]
+    growing = [Block(np.exp(k * 10.0 / tau) * rng.normal(size=(int(fs), 1)), fs, ("x",), t=30.0 + 10.0 * k) for k in range(60)]
+    last: dict[float, float] = {}
+    for limit in (50.0, 50.0 * np.e):
+        mon = Monitor.learn("pump", healthy, MaintenanceSettings(failure_peak=limit))
+        recs = [r for b in growing for r in mon.process(b) if r["type"] == "health"]
+        assert recs[-1]["alarm"] and recs[-1]["rul_s"] is not None
+        last[limit] = recs[-1]["rul_s"]
+    assert last[50.0 * np.e] - last[50.0] == pytest.approx(tau, rel=0.2)

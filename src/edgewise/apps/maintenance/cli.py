@@ -79,7 +79,7 @@ def replay(
     if plot is not None:
         from edgewise.apps.maintenance.plot import plot_health
 
-        plot_health(json_out, plot, settings.failure_level)
+        plot_health(json_out, plot, None if settings.failure_peak else settings.failure_level)
     if out is not sys.stdout:
         typer.echo(
             f"{summary['samples']} samples, {summary['events']} events, "

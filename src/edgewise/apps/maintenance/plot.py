@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import Any
 
 
-def plot_health(jsonl: Path, png: Path, failure_level: float, title: str | None = None) -> Path:
-    """Plot a replay's JSON lines; one panel per channel (log scale), threshold at 1."""
+def plot_health(jsonl: Path, png: Path, failure_level: float | None, title: str | None = None) -> Path:
+    """Plot a replay's JSON lines; one panel per channel (log scale), threshold at 1.
+
+    ``failure_level``: the health index taken as end of life, drawn as a line; None when remaining
+    life is measured against a physical limit instead (``failure_peak``), which has no place on this axis.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,7 +33,8 @@ def plot_health(jsonl: Path, png: Path, failure_level: float, title: str | None 
         t = [p["time"] / div for p in pts]
         ax.plot(t, [max(p["health_index"], 1e-3) for p in pts], lw=0.9, label="health index")
         ax.axhline(1.0, color="orange", ls="--", lw=1, label="alarm threshold")
-        ax.axhline(failure_level, color="red", ls=":", lw=1, label="failure level")
+        if failure_level is not None:
+            ax.axhline(failure_level, color="red", ls=":", lw=1, label="failure level")
         alarm = [p["time"] / div for p in pts if p["alarm"]]
         if alarm:
             ax.scatter(alarm, [0.05] * len(alarm), s=4, color="red", label="alarm on")
