@@ -52,8 +52,35 @@ def test_squeezed_index_matches_a_per_character_map() -> None:
 def test_the_shipped_pipeline_sets_doc_ents_for_plain_spacy_users() -> None:
     from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel
 
-    model = NerModel()  # registers the IOB step
+    model = NerModel(recall_bias=0.0, case_rule=False)  # registers the IOB step; plain argmax, like spaCy
     text = "Anna Schmidt works for Siemens AG in Berlin."
     ours = {(f.start, f.end) for f in model.find(text)}
     doc = spacy.load(SHIPPED_MODEL)(text)
     assert {(e.start_char, e.end_char) for e in doc.ents} == ours
+
+
+def test_the_numpy_forward_pass_gives_thincs_scores() -> None:
+    """The tagger runs in plain numpy on the node; it must score exactly like spaCy/thinc (up to float rounding)."""
+    from edgewise.perimeter.ner import NerModel
+    from edgewise.perimeter.tagger_numpy import NumpyTagger
+
+    model = NerModel()
+    texts = ["Anna Schmidt works for Siemens AG in Berlin.", "x", "Call Ana Moura (Porto) on Monday, cc Lee",
+             "ÉCOLE   Müller-Lüdenscheidt\tGmbH & Co. KG", "a " * 300]
+    docs = [model._nlp.make_doc(t) for t in texts]
+    ours = NumpyTagger(model._tagger.model).scores(docs)
+    theirs = model._tagger.model.predict(docs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == np.asarray(b).shape
+        assert np.allclose(a, np.asarray(b), atol=1e-4)
+        assert (a.argmax(axis=1) == np.asarray(b).argmax(axis=1)).all()
+
+
+def test_the_case_rule_trims_ordinary_lower_case_words_from_names_in_mixed_case_text() -> None:
+    from edgewise.perimeter.ner import _trim_lower
+
+    text = "pls email Ana Moura and Ludwig van Beethoven"
+    doc = spacy.blank("xx").make_doc(text)
+    assert _trim_lower(doc, (0, 19, "PERSON")) == (10, 19, "PERSON")  # "pls email Ana Moura" -> "Ana Moura"
+    assert _trim_lower(doc, (0, 9, "PERSON")) is None  # nothing but ordinary words
+    assert _trim_lower(doc, (24, 44, "PERSON")) == (24, 44, "PERSON")  # the particle inside stays

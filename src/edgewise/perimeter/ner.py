@@ -9,6 +9,18 @@ Two kinds of pipeline load: the shipped one, a spaCy ``tagger`` giving each
 token an IOB tag (``B-PERSON``, ``I-ORG``, ``O``), read straight from the
 model's scores and joined into spans here; or any spaCy pipeline with an
 ``ner`` component (``doc.ents``), for a model configured in the settings.
+
+For the tagger, two decisions are made here rather than by the argmax:
+
+* a recall bias: the ``O`` ("no entity") score is lowered by :data:`RECALL_BIAS`
+  before the argmax, because a leaked name costs more than a redacted word (the
+  goal is F2, which weighs recall four times). The value was chosen on the DEV
+  split (``python -m edgewise.perimeter.training.tune_ner``), never on held-out data.
+* a case rule: in text that uses both capitals and small letters, a name does
+  not begin or end with an ordinary lower-case word, so such words are trimmed
+  from the edges of a span ("pls email", "leaving", "team" next to a name).
+  Name particles (``van``, ``de``, ``da``, ...) stay inside a span, and all
+  lower-case or all upper-case text is left alone.
 """
 
 from __future__ import annotations
@@ -21,11 +33,19 @@ from typing import Any
 import numpy as np
 
 from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
+from edgewise.perimeter.tagger_numpy import NumpyTagger, UnsupportedModel
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "ner_model"
 LABELS = {"PERSON": "PERSON", "PER": "PERSON", "ORG": "ORGANIZATION", "LOC": "LOCATION", "GPE": "LOCATION"}
 CHUNK_CHARS = 4000
 BATCH = 64
+#: Subtracted from the ``O`` logit before the argmax (see the module docstring); chosen on the DEV split.
+RECALL_BIAS = 0.0
+#: Whether the case rule (see the module docstring) is applied; chosen on the DEV split with the bias.
+CASE_RULE = False
+#: Lower-case words that belong to names ("Ludwig van Beethoven", "Maria da Silva"): kept at a span's start.
+PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "das", "do", "dos", "di", "del", "della", "du", "la",
+                       "le", "ter", "ten", "zu", "af", "al", "el", "bin", "ibn", "y", "e", "z"})
 
 
 def _segments(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
@@ -46,7 +66,7 @@ def _segments(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
 class NerModel:
     """Thread-safe wrapper around the spaCy pipeline (spaCy docs are not shared between threads)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, recall_bias: float = RECALL_BIAS, case_rule: bool = CASE_RULE) -> None:
         import spacy
 
         self.path = path or SHIPPED_MODEL
@@ -56,10 +76,17 @@ class NerModel:
         self._nlp: Any = spacy.load(self.path)
         self._lock = threading.Lock()
         self._tagger: Any = None
+        self._fast: NumpyTagger | None = None
+        self.case_rule = case_rule
         if "ner" not in self._nlp.pipe_names:
             self._tagger = self._nlp.get_pipe("tagger")
             self._tags = [_parse_tag(t) for t in self._tagger.labels]
             self._is_entity = np.array([label is not None for _, label in self._tags], dtype=bool)
+            self._bias = np.array([-recall_bias if label is None else 0.0 for _, label in self._tags], dtype=np.float32)
+            try:
+                self._fast = NumpyTagger(self._tagger.model)
+            except UnsupportedModel:
+                self._fast = None  # another architecture: thinc runs it
 
     def find(self, text: str, check: Callable[[], None] = lambda: None) -> list[Finding]:
         out: list[Finding] = []
@@ -81,12 +108,23 @@ class NerModel:
         return out
 
     def _tagged(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        """Spans from the tagger's per-token argmax; only the entity tokens are touched in Python."""
+        """Spans from the tagger's biased per-token argmax; only the entity tokens are touched in Python."""
         docs = [self._nlp.make_doc(t) for t in texts]
         nonempty = [d for d in docs if len(d)]
-        scores = iter(self._tagger.model.predict(nonempty) if nonempty else [])
-        return [_join(doc, np.asarray(next(scores)).argmax(axis=1), self._tags, self._is_entity) if len(doc) else []
-                for doc in docs]
+        if self._fast is not None:
+            scores = iter(self._fast.scores(nonempty))
+        else:
+            scores = iter(self._tagger.model.predict(nonempty) if nonempty else [])
+        out = []
+        for doc, text in zip(docs, texts, strict=True):
+            if not len(doc):
+                out.append([])
+                continue
+            spans = _join(doc, (np.asarray(next(scores)) + self._bias).argmax(axis=1), self._tags, self._is_entity)
+            if self.case_rule and spans and _mixed_case(text):
+                spans = [t for s in spans if (t := _trim_lower(doc, s)) is not None]
+            out.append(spans)
+        return out
 
 
 IOB_COMPONENT = "edgewise_iob_ents"
@@ -140,6 +178,28 @@ def _join(doc: Any, ids: Any, tags: list[tuple[bool, str | None]], is_entity: An
             spans.append((tok.idx, tok.idx + len(tok), label))  # type: ignore[arg-type]
         prev_i, prev_label = int(i), label
     return spans
+
+
+def _mixed_case(text: str) -> bool:
+    return any(c.isupper() for c in text) and any(c.islower() for c in text)
+
+
+def _trim_lower(doc: Any, span: tuple[int, int, str]) -> tuple[int, int, str] | None:
+    """Drop ordinary lower-case words (letters only, not a name particle) from both ends of ``span``."""
+    start, end, label = span
+    toks = list(doc.char_span(start, end, alignment_mode="contract") or ())
+
+    def ordinary(tok: Any, at_start: bool) -> bool:
+        text = tok.text
+        return text.isalpha() and text[0].islower() and not (at_start and text in PARTICLES)
+
+    while toks and ordinary(toks[0], True):
+        toks.pop(0)
+    while toks and ordinary(toks[-1], False):
+        toks.pop()
+    if not toks:
+        return None
+    return toks[0].idx, toks[-1].idx + len(toks[-1]), label
 
 
 __all__ = ["IOB_COMPONENT", "SHIPPED_MODEL", "NerModel", "register_iob_component"]

@@ -10,11 +10,12 @@ from edgewise.perimeter.normalize import normalize
 PLACEHOLDER_RE = re.compile(r"<\s?([A-Z][A-Z0-9_]*?_\d+)\s?>")
 #: Every ``<...>`` without inner angle brackets: a superset of the placeholders an input already holds.
 _BRACKETED = re.compile(r"<[^<>]*>")
+#: What the key of a value drops: anything but letters, digits (``str.isalnum``, as ``\w`` less ``_``) and ``@``.
+_NOT_KEY = re.compile(r"[^\w@]|_")
 
 
 def _key(type_: str, value: str) -> tuple[str, str]:
-    folded = normalize(value).text.casefold()
-    return type_, "".join(c for c in folded if c.isalnum() or c in "@")
+    return type_, _NOT_KEY.sub("", normalize(value).text.casefold())
 
 
 class PlaceholderAllocator:
