@@ -28,6 +28,6 @@ Faker is needed only here (training and benchmarks), never on the node.
 
 from __future__ import annotations
 
-from edgewise.perimeter.corpus.generate import HELDOUT, TRAIN, Sample, Span, Split, generate
+from edgewise.perimeter.corpus.generate import DEV, HELDOUT, TRAIN, Sample, Span, Split, generate
 
-__all__ = ["HELDOUT", "TRAIN", "Sample", "Span", "Split", "generate"]
+__all__ = ["DEV", "HELDOUT", "TRAIN", "Sample", "Span", "Split", "generate"]

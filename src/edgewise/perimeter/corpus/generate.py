@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from faker import Faker
 
 from edgewise.perimeter.corpus import templates_heldout, templates_train
 from edgewise.perimeter.corpus.compose import compose
-from edgewise.perimeter.corpus.values import VALUES, location_without_country
+from edgewise.perimeter.corpus.values import VALUES, ValueFn, location_without_country
+from edgewise.perimeter.corpus.values_train import TRAIN_VALUES, place_without_country
 
 _SLOT = re.compile(r"\{([A-Z_]+)\}")
 
@@ -49,6 +50,8 @@ class Split:
     #: Locales whose Faker country list is shared with a held-out locale (``address.en``, ``address.es``):
     #: their LOCATION values never include country names, so no held-out list reaches training.
     no_country_locales: tuple[str, ...] = ()
+    values: Mapping[str, ValueFn] = field(default_factory=lambda: VALUES)  # value generator per slot type
+    location_no_country: ValueFn = location_without_country  # LOCATION values for ``no_country_locales``
 
 
 #: Training locales. Each one's person, company and address providers are its own or a base that no held-out
@@ -57,17 +60,34 @@ TRAIN_LOCALES = (
     "en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL",  # the original six
     "cs_CZ", "da_DK", "fi_FI", "no_NO", "pt_PT", "ro_RO", "hu_HU", "sk_SK", "hr_HR", "sl_SI",
     "de_AT", "de_CH", "fr_CH", "nl_BE", "id_ID", "en_IN",
+    # names from more of the world: Africa, Asia, the Americas, the Baltics and Ireland
+    "en_IE", "ga_IE", "is_IS", "lv_LV", "et_EE", "fr_CA", "es_AR", "es_CO", "fr_DZ", "az_AZ", "zu_ZA", "en_KE",
+    "en_NG", "yo_NG", "ha_NG", "ig_NG", "tw_GH", "sw", "en_PK", "en_TH", "vi_VN", "uz_UZ",
+)
+#: Locales whose Faker countries come from ``address.en``/``address.es`` (their own base, or Faker's en_US
+#: fallback when they have no address provider), lists that held-out locales share.
+_SHARED_COUNTRIES = (
+    "en_US", "es_ES", "en_IE", "ga_IE", "is_IS", "lv_LV", "et_EE", "fr_CA", "es_AR", "es_CO", "en_KE", "en_NG",
+    "yo_NG", "ha_NG", "ig_NG", "tw_GH", "sw", "en_PK", "en_TH", "uz_UZ", "lt_LT", "tr_TR", "es_CL", "en_NZ",
 )
 TRAIN = Split(
     "train", TRAIN_LOCALES, templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.3,
-    composer=compose, compose_rate=0.65, no_country_locales=("en_US", "es_ES"),
+    composer=compose, compose_rate=0.65, no_country_locales=_SHARED_COUNTRIES,
+    values=TRAIN_VALUES, location_no_country=place_without_country,
+)
+#: For choosing training settings without touching the held-out corpus: locales that neither training nor the
+#: benchmark uses, the training generators (templates, composer, value shapes), and seeds of their own.
+DEV = Split(
+    "dev", ("lt_LT", "tr_TR", "es_CL", "en_NZ"), templates_train.TEMPLATES, 500_000, 0.03, 0.02, 0.3,
+    composer=compose, compose_rate=0.65, no_country_locales=_SHARED_COUNTRIES,
+    values=TRAIN_VALUES, location_no_country=place_without_country,
 )
 HELDOUT = Split(
     "heldout", ("en_GB", "en_AU", "pl_PL", "sv_SE", "pt_BR", "es_MX"), templates_heldout.TEMPLATES, 900_000, 0.03, 0.02
 )
 
 
-def _fill(template: str, fake: Faker, rng: random.Random, countries: bool = True) -> Sample:
+def _fill(template: str, fake: Faker, rng: random.Random, split: Split, countries: bool = True) -> Sample:
     parts: list[str] = []
     spans: list[Span] = []
     pos = 0
@@ -77,7 +97,7 @@ def _fill(template: str, fake: Faker, rng: random.Random, countries: bool = True
         parts.append(literal)
         length += len(literal)
         slot = m.group(1)
-        value = VALUES[slot](fake, rng) if countries or slot != "LOCATION" else location_without_country(fake, rng)
+        value = (split.values[slot] if countries or slot != "LOCATION" else split.location_no_country)(fake, rng)
         spans.append(Span(length, length + len(value), slot))
         parts.append(value)
         length += len(value)
@@ -120,11 +140,11 @@ def generate(split: Split, n: int, seed: int = 0) -> list[Sample]:
             template = split.composer(rng)
         else:
             template = rng.choice(split.templates)
-        sample = _fill(template, fake, rng, countries=locale not in split.no_country_locales)
+        sample = _fill(template, fake, rng, split, countries=locale not in split.no_country_locales)
         if rng.random() < split.filler_rate:
             sample = _with_filler(sample, fake, rng)
         out.append(_recase(sample, rng, split))
     return out
 
 
-__all__ = ["HELDOUT", "TRAIN", "Sample", "Span", "Split", "generate"]
+__all__ = ["DEV", "HELDOUT", "TRAIN", "Sample", "Span", "Split", "generate"]

@@ -1,0 +1,54 @@
+"""Choose the NER decoding settings (recall bias, case rule) on the DEV split, never on held-out data.
+
+Why a separate split: the benchmark's held-out corpus must stay unseen by every
+choice made in training, decoding included. DEV (``perimeter.corpus.DEV``) uses
+locales that neither training nor the benchmark uses, the training-side
+generators and seeds of its own. The full detector is scored (structured
+recognizers included), token-level typed F2, as in the benchmark.
+
+Run: ``python -m edgewise.perimeter.training.tune_ner [--model DIR] [--n 2000]``; prints one row per setting.
+The chosen bias goes into ``perimeter.ner.RECALL_BIAS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from edgewise.perimeter.corpus import DEV, generate
+from edgewise.perimeter.corpus.scoring import score
+from edgewise.perimeter.detector import PiiDetector
+from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel
+
+BIASES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+NAMES = ("PERSON", "ORGANIZATION", "LOCATION")
+
+
+def evaluate(model: Path, n: int, biases: tuple[float, ...] = BIASES) -> list[dict[str, float | bool]]:
+    samples = generate(DEV, n, seed=0)
+    rows: list[dict[str, float | bool]] = []
+    for case_rule in (False, True):
+        for bias in biases:
+            det = PiiDetector(ner=NerModel(model, recall_bias=bias, case_rule=case_rule), timeout_s=60)
+            s = score(samples, lambda t, d=det: [(e.start, e.end, e.type) for e in d.detect(t)])
+            per, typed = s.per_type(), s.overall()["typed"]
+            row: dict[str, float | bool] = {"case_rule": case_rule, "bias": bias, "typed_f2": typed["f2"],
+                                            "typed_p": typed["precision"], "typed_r": typed["recall"]}
+            row.update({f"{t}_f2": per[t]["f2"] for t in NAMES if t in per})
+            rows.append(row)
+            print(row, flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL)
+    parser.add_argument("--n", type=int, default=2000)
+    args = parser.parse_args()
+    rows = evaluate(args.model, args.n)
+    best = max(rows, key=lambda r: r["typed_f2"])
+    print(f"best on DEV: case_rule={best['case_rule']} bias={best['bias']} typed F2 {best['typed_f2']}")
+
+
+if __name__ == "__main__":
+    main()
