@@ -10,7 +10,8 @@ What a vibration engineer reads, all oriented so that *larger means worse*
   (a Gaussian band gives 2, impacts more) in the four upper bands;
 * bearing lines (only when geometry and shaft speed are known): the envelope
   spectrum of the most impulsive band, read at 1-3 x each defect frequency
-  (outer race, inner race, ball, cage) as log(peak / local median).
+  (outer race, inner race, ball, cage) as log(peak / local median); a line the
+  window is too short to resolve is not measured.
 
 Two roles (:func:`is_severity`): level and impulsiveness features (overall,
 upper three bands, spectral kurtosis) make the health index, as alarm levels
@@ -33,6 +34,7 @@ from edgewise.apps.maintenance.bearings import FAULTS
 BAND_EDGES = (0.0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0)  # fractions of Nyquist
 SK_BANDS = (2, 3, 4, 5)  # indices of the bands whose spectral kurtosis is a feature
 HARMONICS = 3
+MIN_LINE_BINS = 3  # a defect line nearer 0 Hz than this many bins is not measured (see _fault_snr)
 _EPS = 1e-12
 
 
@@ -76,12 +78,21 @@ def _bands(n: int) -> list[tuple[int, int]]:
 
 
 def _fault_snr(env_spec: np.ndarray, fs: float, n: int, freqs: dict[str, float], slip: float) -> np.ndarray:
-    """log(peak / median) of the envelope spectrum around h x f, averaged over harmonics, per fault."""
+    """log(peak / median) of the envelope spectrum around h x f, averaged over harmonics, per fault.
+
+    A defect frequency below ``MIN_LINE_BINS`` frequency bins of the window is not measured (left at 0,
+    "no line"): the first bins of an envelope spectrum hold the leakage of its mean and any slow drift
+    of the amplitude, so a "line" there says nothing about the bearing. On 0.2-s windows (5 Hz bins)
+    this is the cage line of a 30 Hz shaft (~12 Hz), which otherwise named the cage on CWRU outer-race
+    windows; longer windows resolve it.
+    """
     df = fs / n
     out = np.zeros((env_spec.shape[0], len(FAULTS)))
     top = min(env_spec.shape[1] - 1, int(1.2 * HARMONICS * max(freqs.values()) / df) + 2)
     floor = np.median(env_spec[:, 1 : max(top, 3)], axis=1) + _EPS
     for k, fault in enumerate(FAULTS):
+        if freqs[fault] < MIN_LINE_BINS * df:
+            continue
         acc = np.zeros(env_spec.shape[0])
         used = 0
         for h in range(1, HARMONICS + 1):
