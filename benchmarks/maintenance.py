@@ -319,6 +319,9 @@ def markdown(res: dict[str, Any]) -> str:
     for p in res["pronostia"]:
         md.append(f"![{p['bearing']}](maintenance_{p['bearing']}.png)\n")
     md.extend(evidence.markdown(res["evidence"], RUN_IN_BEARING))
+    monitor = {p["bearing"]: (None if p["first_alarm_h"] is None else round(p["first_alarm_h"] * 60, 1), p["lead_time_min"])
+               for p in res["pronostia"]}
+    md.extend(evidence.coincidence_markdown(res["coincidence_rule"], monitor, res["settings"]["window_s"]))
     if "llm_reports" in res:
         lr = res["llm_reports"]
         md.append(f"## Reports written on the device ({lr['model']}, the node's engine, greedy)\n")
@@ -421,6 +424,7 @@ def main() -> None:
              for rec in recs]
     evidence.plot_trajectories(items, RESULTS / "maintenance_features.png", HEALTHY_MIN * 60, alarms)
     res["evidence"] = [evidence.strip_private(i) for i in items]
+    res["coincidence_rule"] = evidence.coincidence_rule(items)
     del recs, items
     if args.llm_events:
         events = [e for p in res["pronostia"] for e in p.pop("first_events")][: args.llm_events]

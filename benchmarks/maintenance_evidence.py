@@ -23,6 +23,7 @@ Bearing1_1: that is the honest limit the results file reports.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,8 @@ def evidence(
             out["channels"][ch]["share_outside_max_run_in"] = round(
                 max((s["share_outside"] for s in slices if s["from_min"] * 60 + SLICE_S <= run_in_s), default=0.0), 2)
         out["channels"][ch]["_z"] = {n: twin.zscores(x)[:, names.index(n)] for n in PLOTTED}
-    out["_t"] = rec.t
+        out["channels"][ch]["_outside"] = outside
+    out["_t"], out["_healthy"] = rec.t, h
     return out
 
 
@@ -135,6 +137,47 @@ def plot_trajectories(items: list[dict[str, Any]], png: Path, healthy_s: float, 
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     plt.close(fig)
+
+
+def bernoulli_cusum_arl(p0: float, p1: float, h: float, step: float = 0.01) -> float:
+    """In-control average run length (windows) of a Bernoulli CUSUM, by a Markov chain on a fine grid (Brook-Evans)."""
+    up, down = math.log(p1 / p0), math.log((1 - p1) / (1 - p0))
+    n = int(math.ceil(h / step))
+    q = np.zeros((n, n))
+    for i in range(n):
+        hit = int(round(max(0.0, i * step + up) / step))
+        if hit < n:
+            q[i, hit] += p0
+        q[i, int(round(max(0.0, i * step + down) / step))] += 1 - p0
+    return float(np.linalg.solve(np.eye(n) - q, np.ones(n))[0])
+
+
+def coincidence_rule(items: list[dict[str, Any]], p1: float = 0.25, levels: tuple[float, ...] = (5.0, 10.0)) -> dict[str, Any]:
+    """A rule considered and not adopted: Bernoulli CUSUM on files where *every* channel is above its healthy maximum.
+
+    A bearing impact reaches both accelerometers of a housing, a sensor artefact one: coincidence is physical
+    evidence. Under exchangeability a new healthy file exceeds the maximum of n healthy ones with probability
+    1/(n+1); that bound is the in-control rate. Reported for two decision levels, with their in-control run length.
+    """
+    rows = []
+    for lev in levels:
+        row: dict[str, Any] = {"h": lev, "bearings": {}}
+        for it in items:
+            h = it["_healthy"]
+            joint = np.logical_and.reduce([c["_outside"] for c in it["channels"].values()])
+            p0 = 1.0 / (int(h.sum()) + 1)
+            up, down = math.log(p1 / p0), math.log((1 - p1) / (1 - p0))
+            c, first = 0.0, None
+            for i in np.flatnonzero(~h):
+                c = max(0.0, c + (up if joint[i] else down))
+                if c >= lev:
+                    first = float(it["_t"][i])
+                    break
+            row["bearings"][it["bearing"]] = {"first_alarm_min": None if first is None else round(first / 60, 1),
+                                              "lead_min": None if first is None else round(it["end_min"] - first / 60, 1)}
+            row["arl0_windows"] = round(bernoulli_cusum_arl(p0, p1, lev))
+        rows.append(row)
+    return {"p1": p1, "levels": rows}
 
 
 def strip_private(item: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +217,26 @@ def markdown(items: list[dict[str, Any]], reference: str, slices_shown: int = 6)
             md.append(f"| {it['bearing']} | {ch} | {c['healthy_max_score_over_threshold']} | {sl} | {c['sustained_from_min']} "
                       f"| {c['sustained_lead_min']} | {c['kurtosis_healthy_max']} / {c['kurtosis_max_before_alarm']} | {early} |")
     md.append("\n![feature trajectories](maintenance_features.png)\n")
+    return md
+
+
+def coincidence_markdown(rule: dict[str, Any], monitor: dict[str, tuple[float | None, float | None]], window_s: float) -> list[str]:
+    """The considered-and-not-adopted asset-level rule next to the monitor, with its false-alarm cost.
+
+    ``monitor``: per bearing, (first alarm in minutes, lead time in minutes) of the adopted rules.
+    """
+    names = list(rule["levels"][0]["bearings"])
+    md = ["Considered and not adopted: an asset-level Bernoulli CUSUM on files where both channels exceed their healthy "
+          f"maximum (in-control rate at the distribution-free bound 1/(n+1), out-of-control {rule['p1']}):\n",
+          "| rule | in-control run length (windows) | " + " | ".join(f"{b} first alarm / lead (min)" for b in names) + " |",
+          "|---|---|" + "---|" * len(names)]
+    cells = " | ".join(f"{monitor[b][0]} / {monitor[b][1]}" for b in names)
+    md.append(f"| the monitor (threshold and trend rules; lead from the alarm that holds) | trend rule designed for ~1e5 | {cells} |")
+    for row in rule["levels"]:
+        cells = " | ".join(f"{v['first_alarm_min']} / {v['lead_min']}" for v in row["bearings"].values())
+        md.append(f"| coincidence CUSUM, h = {row['h']:g} | {row['arl0_windows']:,} (= {row['arl0_windows'] * window_s / 60:,.0f} min "
+                  f"of a continuous {window_s:g}-s stream) | {cells} |")
+    md.append("")
     return md
 
 
