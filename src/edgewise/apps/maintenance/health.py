@@ -82,7 +82,7 @@ class HealthTracker:
         self._below = 0
         self.alarm = False
         self._hist_t: deque[float] = deque(maxlen=settings.rul_points)
-        self._hist_hi: deque[float] = deque(maxlen=settings.rul_points)
+        self._hist_level: deque[float] = deque(maxlen=settings.rul_points)  # health index, or running-median peak
         self.peak_hi = 0.0
         self._peaks: deque[float] = deque(maxlen=settings.median_windows)
 
@@ -110,18 +110,18 @@ class HealthTracker:
         if physical:
             self._peaks.append(float(peak))  # type: ignore[arg-type]
             self._hist_t.append(t)
-            self._hist_hi.append(_median(self._peaks))
+            self._hist_level.append(_median(self._peaks))
         elif hi > self.s.clear_level:
             self._hist_t.append(t)
-            self._hist_hi.append(hi)
+            self._hist_level.append(hi)
         else:
             self._hist_t.clear()
-            self._hist_hi.clear()
+            self._hist_level.clear()
         if not self.alarm or len(self._hist_t) < 4:
             return None
         failure = self.s.failure_peak if physical else self.s.failure_level
         assert failure is not None
-        return fit_rul(np.fromiter(self._hist_t, float), np.fromiter(self._hist_hi, float), failure, t)
+        return fit_rul(np.fromiter(self._hist_t, float), np.fromiter(self._hist_level, float), failure, t)
 
     def _trend(self, score: float) -> bool:
         """Update the CUSUM with this window's log score; True while it is at or above ``trend_h``."""
