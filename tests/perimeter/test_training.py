@@ -8,7 +8,7 @@ import inspect
 import random
 from pathlib import Path
 
-from edgewise.perimeter.corpus import HELDOUT, TRAIN, generate
+from edgewise.perimeter.corpus import DEV, HELDOUT, TRAIN, generate
 from edgewise.perimeter.corpus import templates_heldout, templates_train
 from edgewise.perimeter.corpus.compose import compose
 from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel
@@ -27,6 +27,9 @@ def test_the_split_is_disjoint() -> None:
     assert not set(TRAIN.locales) & set(HELDOUT.locales)
     assert not set(templates_train.TEMPLATES) & set(templates_heldout.TEMPLATES)
     assert TRAIN.seed_base != HELDOUT.seed_base
+    # DEV, for choosing settings, shares its locales and seeds with neither
+    assert not set(DEV.locales) & (set(TRAIN.locales) | set(HELDOUT.locales))
+    assert DEV.seed_base not in (TRAIN.seed_base, HELDOUT.seed_base)
 
 
 def test_composed_training_templates_never_equal_a_held_out_template() -> None:

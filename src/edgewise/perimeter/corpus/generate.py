@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
-from edgewise.perimeter.corpus import templates_heldout, templates_train
+from edgewise.perimeter.corpus import templates_dev, templates_heldout, templates_train
 from edgewise.perimeter.corpus.compose import compose
+from edgewise.perimeter.corpus.context import add_context_words, vocabulary
 from edgewise.perimeter.corpus.values import VALUES, ValueFn, location_without_country
 from edgewise.perimeter.corpus.values_train import TRAIN_VALUES, place_without_country
 
@@ -52,6 +53,7 @@ class Split:
     no_country_locales: tuple[str, ...] = ()
     values: Mapping[str, ValueFn] = field(default_factory=lambda: VALUES)  # value generator per slot type
     location_no_country: ValueFn = location_without_country  # LOCATION values for ``no_country_locales``
+    context_rate: float = 0.0  # chance that an entity gets an ordinary word glued next to it (``context``)
 
 
 #: Training locales. Each one's person, company and address providers are its own or a base that no held-out
@@ -73,13 +75,13 @@ _SHARED_COUNTRIES = (
 TRAIN = Split(
     "train", TRAIN_LOCALES, templates_train.TEMPLATES, 1_000, 0.08, 0.04, 0.3,
     composer=compose, compose_rate=0.65, no_country_locales=_SHARED_COUNTRIES,
-    values=TRAIN_VALUES, location_no_country=place_without_country,
+    values=TRAIN_VALUES, location_no_country=place_without_country, context_rate=0.25,
 )
 #: For choosing training settings without touching the held-out corpus: locales that neither training nor the
-#: benchmark uses, the training generators (templates, composer, value shapes), and seeds of their own.
+#: benchmark uses, templates of its own (``templates_dev``), the training value shapes, seeds of its own.
 DEV = Split(
-    "dev", ("lt_LT", "tr_TR", "es_CL", "en_NZ"), templates_train.TEMPLATES, 500_000, 0.03, 0.02, 0.3,
-    composer=compose, compose_rate=0.65, no_country_locales=_SHARED_COUNTRIES,
+    "dev", ("lt_LT", "tr_TR", "es_CL", "en_NZ"), templates_dev.TEMPLATES, 500_000, 0.03, 0.02, 0.0,
+    no_country_locales=_SHARED_COUNTRIES,
     values=TRAIN_VALUES, location_no_country=place_without_country,
 )
 HELDOUT = Split(
@@ -141,6 +143,10 @@ def generate(split: Split, n: int, seed: int = 0) -> list[Sample]:
         else:
             template = rng.choice(split.templates)
         sample = _fill(template, fake, rng, split, countries=locale not in split.no_country_locales)
+        if split.context_rate:
+            text, spans = add_context_words(sample.text, [(s.start, s.end, s.type) for s in sample.spans], rng,
+                                            split.context_rate, vocabulary(split.locales))
+            sample = Sample(text, tuple(Span(*s) for s in spans))
         if rng.random() < split.filler_rate:
             sample = _with_filler(sample, fake, rng)
         out.append(_recase(sample, rng, split))

@@ -27,6 +27,8 @@ class Scores:
     fn: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
     leaked: Counter[str] = field(default_factory=Counter)
+    #: Tokens whose predicted label differs from the gold one, by (gold, predicted); "O" for no entity.
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @staticmethod
     def prf(tp: int, fp: int, fn: int, beta: float = 2.0) -> dict[str, float]:
@@ -43,6 +45,10 @@ class Scores:
             out[t]["entities"] = self.entities[t]
             out[t]["entity_leak_rate"] = round(self.leaked[t] / self.entities[t], 4) if self.entities[t] else 0.0
         return out
+
+    def top_confusions(self, k: int = 12) -> list[dict[str, str | int]]:
+        """The most frequent token errors, e.g. organisation tokens labelled PERSON: where the errors come from."""
+        return [{"gold": g, "predicted": p, "tokens": n} for (g, p), n in self.confusion.most_common(k)]
 
     def overall(self) -> dict[str, dict[str, float]]:
         n = sum(self.entities.values())
@@ -83,6 +89,8 @@ def score(samples: Sequence[Sample], predict: Predict, types: set[str] | None = 
 
 
 def _count(s: Scores, g: str | None, p: str | None) -> None:
+    if g != p:
+        s.confusion[(g or "O", p or "O")] += 1
     if g is not None and p == g:
         s.tp[g] += 1
         s.tp["*"] += 1
