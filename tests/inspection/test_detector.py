@@ -75,7 +75,7 @@ def test_boxes_lie_inside_the_image(h: int, w: int, scale: float, blobs: list[tu
     heat = np.zeros((128, 128), np.float32)
     for y, x, bh, bw in blobs:
         heat[y : y + bh, x : x + bw] = 10.0
-    pl = Placement(scale=scale, height=h, width=w, src_height=max(1, round(h / scale)), src_width=max(1, round(w / scale)))
+    pl = Placement(scale_y=scale, scale_x=scale, height=h, width=w, src_height=max(1, round(h / scale)), src_width=max(1, round(w / scale)))
     area, boxes = defect_regions(heat, pl, 5.0)
     inside = heat[:h, :w] > 5.0
     assert (area > 0) == bool(inside.any()) and bool(boxes) == bool(inside.any())
@@ -88,7 +88,7 @@ def test_the_edge_margin_leaves_the_outline_unscored_but_not_the_surface() -> No
     from edgewise.apps.inspection.postprocess import image_score
 
     heat = np.zeros((100, 100), np.float32)
-    pl = Placement(scale=1.0, height=60, width=40, src_height=60, src_width=40, top=10, left=20)
+    pl = Placement(scale_y=1.0, scale_x=1.0, height=60, width=40, src_height=60, src_width=40, top=10, left=20)
     heat[10:13, 20:60] = 9.0  # hot along the part's top outline: a cut edge
     assert image_score(heat, pl, margin=0) == 9.0
     assert image_score(heat, pl, margin=4) == 0.0

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from edgewise.apps.inspection.errors import ImageTooLarge, InvalidImage
-from edgewise.apps.inspection.imaging import decode_image, letterbox, list_images
+from edgewise.apps.inspection.imaging import decode_image, fit_canvas, letterbox, list_images, stretch
 
 
 def png_header_only(width: int, height: int) -> bytes:
@@ -118,3 +118,29 @@ def test_letterbox_pads_the_part_with_its_own_mirror_image_on_every_side(h: int,
 def test_letterbox_rejects_a_pad_that_leaves_no_room() -> None:
     with pytest.raises(ValueError, match="no room"):
         letterbox(np.zeros((10, 10), np.uint8), 64, 32)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(8, 700), st.integers(8, 700), st.sampled_from([(256, 16), (128, 0), (64, 6)]))
+def test_stretch_fills_the_inner_square_and_mirrors_it(h: int, w: int, size_pad: tuple[int, int]) -> None:
+    size, pad = size_pad
+    gray = (np.arange(h * w, dtype=np.uint32).reshape(h, w) % 251).astype(np.uint8)
+    canvas, pl = stretch(gray, size, pad)
+    inner = size - 2 * pad
+    assert canvas.shape == (size, size) and canvas.dtype == np.float32
+    assert (pl.top, pl.left, pl.height, pl.width) == (pad, pad, inner, inner)
+    assert np.isclose(pl.scale_y * h, inner) and np.isclose(pl.scale_x * w, inner)  # maps back onto the source pixels
+    part = canvas[pad : pad + inner, pad : pad + inner]
+    if pad:
+        assert np.array_equal(canvas[:pad, pad : pad + inner], part[:pad][::-1])
+        assert np.array_equal(canvas[pad : pad + inner, -pad:], part[:, -pad:][:, ::-1])
+
+
+def test_fit_canvas_follows_the_detectors_fit() -> None:
+    gray = np.full((50, 200), 120, np.uint8)
+    _, boxed = fit_canvas(gray, 128, 0, "letterbox")
+    _, filled = fit_canvas(gray, 128, 0, "stretch")
+    assert (boxed.height, boxed.width) == (32, 128) and boxed.scale_y == boxed.scale_x
+    assert (filled.height, filled.width) == (128, 128) and filled.scale_y == 4 * filled.scale_x
+    with pytest.raises(ValueError, match="unknown canvas fit"):
+        fit_canvas(gray, 128, 0, "crop")  # type: ignore[arg-type]

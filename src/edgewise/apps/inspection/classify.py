@@ -14,20 +14,26 @@ from pathlib import Path
 import numpy as np
 
 from edgewise.apps.inspection.imaging import Placement
+from edgewise.apps.inspection.postprocess import valid_heat
 
 TOP_PATCHES = 4
 
 
-def descriptor(heat: np.ndarray, feats: np.ndarray, placement: Placement, stride: int) -> np.ndarray:
-    """Mean feature ``(D,)`` of the ``TOP_PATCHES`` highest-scoring patches inside the image."""
+def descriptor(heat: np.ndarray, feats: np.ndarray, placement: Placement, stride: int, margin: int = 0) -> np.ndarray:
+    """Mean feature ``(D,)`` of the ``TOP_PATCHES`` highest-scoring patches of the scored area.
+
+    The scored area is the one the verdict used (:func:`~edgewise.apps.inspection.postprocess.valid_heat`:
+    the image, minus the unscored ``margin`` along its outline), so the class
+    describes the region that caused the reject, not an outline patch.
+    """
     d, gh, gw = feats.shape
-    r0, c0 = min(gh - 1, placement.top // stride), min(gw - 1, placement.left // stride)
-    r1 = max(r0 + 1, min(gh, -(-(placement.top + placement.height) // stride)))
-    c1 = max(c0 + 1, min(gw, -(-(placement.left + placement.width) // stride)))
-    pooled = heat[: gh * stride, : gw * stride].reshape(gh, stride, gw, stride).max(axis=(1, 3))[r0:r1, c0:c1]
-    top = np.argsort(pooled.ravel())[::-1][:TOP_PATCHES]
+    scored = np.zeros((gh * stride, gw * stride), dtype=np.float32)
+    crop = valid_heat(heat, placement, margin)
+    scored[placement.top : placement.top + crop.shape[0], placement.left : placement.left + crop.shape[1]] = crop
+    pooled = scored.reshape(gh, stride, gw, stride).max(axis=(1, 3))
+    top = np.argsort(pooled.ravel(), kind="stable")[::-1][:TOP_PATCHES]
     rows, cols = np.unravel_index(top, pooled.shape)
-    vec = feats[:, rows + r0, cols + c0].mean(axis=1)
+    vec = feats[:, rows, cols].mean(axis=1)
     return (vec / (np.linalg.norm(vec) + 1e-8)).astype(np.float32)
 
 

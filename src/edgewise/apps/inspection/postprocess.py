@@ -91,15 +91,15 @@ def defect_regions(heat: np.ndarray, placement: Placement, threshold: float, mar
     if not mask.any():
         return 0, []
     counts, peaks = _pool(mask, crop)
-    inv = 1.0 / placement.scale
-    area_scale = inv * inv
+    inv_y, inv_x = 1.0 / placement.scale_y, 1.0 / placement.scale_x
+    area_scale = inv_y * inv_x
     boxes = []
     for comp in _components(counts > 0):
         rows = [r for r, _ in comp]
         cols = [c for _, c in comp]
-        y0, x0 = min(rows) * GRID * inv, min(cols) * GRID * inv
-        y1 = min((max(rows) + 1) * GRID * inv, placement.src_height)
-        x1 = min((max(cols) + 1) * GRID * inv, placement.src_width)
+        y0, x0 = min(rows) * GRID * inv_y, min(cols) * GRID * inv_x
+        y1 = min((max(rows) + 1) * GRID * inv_y, placement.src_height)
+        x1 = min((max(cols) + 1) * GRID * inv_x, placement.src_width)
         px = sum(int(counts[r, c]) for r, c in comp)
         boxes.append(
             Box(

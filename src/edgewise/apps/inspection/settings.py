@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from edgewise.apps.inspection.imaging import Fit
+
 
 class InspectionSettings(BaseModel):
     """Knobs a quality engineer sets for one inspection station."""
@@ -13,11 +15,16 @@ class InspectionSettings(BaseModel):
     false_reject_rate: float = Field(
         0.01, gt=0.0, lt=0.5, description="Share of good parts the calibrated threshold may reject."
     )
-    image_size: int = Field(320, ge=64, le=1024, description="Side of the square canvas images are letterboxed to.")
+    image_size: int = Field(256, ge=64, le=1024, description="Side of the square canvas frames are fitted to.")
+    fit: Fit = Field(
+        "stretch",
+        description="'stretch' fills the canvas with the part (one kind of part, cropped to it); "
+        "'letterbox' keeps the aspect and mirrors the rest (parts of very different shapes).",
+    )
     edge_margin: int | None = Field(
         None, ge=0,
         description="Canvas pixels along the part's outline left unscored (cut edges vary more than surfaces); "
-        "default 7.5% of the canvas side (24 px on the 320 canvas).",
+        "default 7.5% of the canvas side (19 px on the 256 canvas).",
     )
     bank_size: int = Field(4096, ge=16, description="Most normal patches kept in the memory bank (coreset).")
     threads: int = Field(1, ge=1, description="ONNX Runtime intra-op threads per detector.")

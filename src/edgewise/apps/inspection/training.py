@@ -1,6 +1,6 @@
 """Train a detector on good parts only, calibrate its threshold, export it to ONNX.
 
-Flow (:func:`train_detector`): letterbox the good images, extract patch
+Flow (:func:`train_detector`): fit the good images to the canvas, extract patch
 features with the pretrained backbone, keep a k-center coreset of them as the
 memory bank, score held-out good images to set the threshold at the operator's
 false-reject rate, optionally index labelled defect examples for "likely
@@ -25,7 +25,7 @@ import torch
 from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
-from edgewise.apps.inspection.imaging import Placement, letterbox, load_image
+from edgewise.apps.inspection.imaging import Fit, Placement, fit_canvas, load_image
 from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
 from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
@@ -36,6 +36,9 @@ BATCH = 8
 #: Default unscored outline, as a share of the canvas side: 3 patches of 8 px on the 320 canvas. Chosen on
 #: this repository's half of the magnetic tiles among 2, 3 and 4 patches (AUROC 0.74 / 0.78 / lower).
 EDGE_MARGIN_SHARE = 0.075
+#: Default mirrored border, as a share of the canvas side, per fit: 32 px on the 320 letterbox canvas (measured
+#: there), 16 px on the 256 stretch canvas (what the stretch fit was measured with).
+PAD_SHARE: dict[str, float] = {"letterbox": 0.1, "stretch": 0.0625}
 
 
 def split_holdout(paths: Sequence[Path], fraction: float) -> tuple[list[Path], list[Path]]:
@@ -45,10 +48,11 @@ def split_holdout(paths: Sequence[Path], fraction: float) -> tuple[list[Path], l
     return sorted(ranked[n_hold:]), sorted(ranked[:n_hold])
 
 
-def load_canvases(paths: Sequence[Path], size: int, pad: int = 0) -> tuple[np.ndarray, list[Placement]]:
+def load_canvases(paths: Sequence[Path], spec: DetectorSpec) -> tuple[np.ndarray, list[Placement]]:
+    """Read images and fit them to ``spec``'s canvas, exactly as the runtime will."""
     canv, places = [], []
     for p in paths:
-        c, pl = letterbox(load_image(p), size, pad)
+        c, pl = fit_canvas(load_image(p), spec.image_size, spec.pad, spec.fit)
         canv.append(c)
         places.append(pl)
     return np.stack(canv)[:, None], places
@@ -77,7 +81,7 @@ class TorchDetector:
         return np.concatenate(heats), np.concatenate(feats)
 
     def inspect(self, gray: np.ndarray, image: str | None = None) -> Inspection:
-        canvas, placement = letterbox(gray, self.spec.image_size, self.spec.pad)
+        canvas, placement = fit_canvas(gray, self.spec.image_size, self.spec.pad, self.spec.fit)
         heat, feats = self.run(canvas[None, None])
         return judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)
 
@@ -167,10 +171,10 @@ def _index_classes(det: TorchDetector, labelled: dict[str, list[Path]]) -> Class
     for label, paths in sorted(labelled.items()):
         if not paths:
             continue
-        canvases, places = load_canvases(paths, det.spec.image_size, det.spec.pad)
+        canvases, places = load_canvases(paths, det.spec)
         heats, feats = det.run(canvases)
         for h, f, pl in zip(heats, feats, places, strict=True):
-            vecs.append(descriptor(h, f, pl, det.spec.stride))
+            vecs.append(descriptor(h, f, pl, det.spec.stride, det.spec.edge_margin))
             labels.append(label)
     return ClassIndex(np.stack(vecs), labels) if vecs else None
 
@@ -183,7 +187,8 @@ def train_detector(
     calibration: Sequence[Path] | None = None,
     holdout: float = 0.2,
     false_reject_rate: float = 0.01,
-    image_size: int = 320,
+    image_size: int = 256,
+    fit: Fit = "stretch",
     pad: int | None = None,
     edge_margin: int | None = None,
     bank_size: int = 4096,
@@ -205,23 +210,24 @@ def train_detector(
             f"Need at least 2 good images to train and 1 held out to calibrate (got {len(train)} and {len(calib)}); "
             "pass more --normal images or a --calibrate folder."
         )
-    pad = image_size // 10 if pad is None else pad
+    pad = round(image_size * PAD_SHARE[fit]) if pad is None else pad
     edge_margin = round(image_size * EDGE_MARGIN_SHARE) if edge_margin is None else edge_margin
     torch.manual_seed(0)
-    say(f"loading backbone and {len(train)} good images")
-    features = PatchFeatures(image_size).eval()
-    canvases, _ = load_canvases(train, image_size, pad)
-    say(f"building memory bank (coreset of at most {bank_size} patches)")
-    bank = build_bank(features, canvases, bank_size)
-    net = PatchCoreNet(features, bank, image_size).eval()
     spec = DetectorSpec(
-        name=name, image_size=image_size, pad=pad, edge_margin=edge_margin, feature_dim=FEATURE_DIM, stride=STRIDE, bank_size=int(bank.shape[0]),
-        train_images=len(train), threshold=0.0,
+        name=name, image_size=image_size, fit=fit, pad=pad, edge_margin=edge_margin, feature_dim=FEATURE_DIM, stride=STRIDE,
+        bank_size=0, train_images=len(train), threshold=0.0,
         calibration=Calibration(false_reject_rate=false_reject_rate, images=0, good_score_mean=0, good_score_max=0, rejected_good=0),
     )
+    say(f"loading backbone and {len(train)} good images")
+    features = PatchFeatures(image_size).eval()
+    canvases, _ = load_canvases(train, spec)
+    say(f"building memory bank (coreset of at most {bank_size} patches)")
+    bank = build_bank(features, canvases, bank_size)
+    spec.bank_size = int(bank.shape[0])
+    net = PatchCoreNet(features, bank, image_size).eval()
     det = TorchDetector(net, spec)
     say(f"calibrating the threshold on {len(calib)} held-out good images")
-    cal_canv, cal_places = load_canvases(calib, image_size, pad)
+    cal_canv, cal_places = load_canvases(calib, spec)
     heats, _ = det.run(cal_canv)
     scores = _image_scores(heats, cal_places, edge_margin)
     spec.threshold, spec.calibration = calibrate(scores, false_reject_rate)

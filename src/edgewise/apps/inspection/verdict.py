@@ -65,7 +65,7 @@ def judge(
     area, boxes = defect_regions(heat, placement, spec.threshold, spec.edge_margin)
     label, sim = None, None
     if rejected and classes is not None:
-        label, sim = classes.predict(descriptor(heat, feats, placement, spec.stride))
+        label, sim = classes.predict(descriptor(heat, feats, placement, spec.stride, spec.edge_margin))
     total = placement.src_height * placement.src_width
     return Inspection(
         image=image, verdict="reject" if rejected else "pass", score=round(score, 5), threshold=round(spec.threshold, 5),
