@@ -23,6 +23,16 @@ def test_spec_records_good_only_training_and_calibration(trained, tiles) -> None
     assert spec.threshold > spec.calibration.good_score_max
     assert spec.classes == ["break", "fray"]
     assert (trained[1] / "detector.onnx").stat().st_size < 8 * 1024 * 1024
+    assert spec.fit == "stretch" and spec.pad == round(spec.image_size * 0.0625)  # the trainer's default fit
+
+
+def test_a_detector_saved_before_the_fit_existed_is_read_as_letterboxed(trained) -> None:  # type: ignore[no-untyped-def]
+    saved = DetectorSpec.load(trained[1]).model_dump(mode="json")
+    del saved["fit"]
+    assert DetectorSpec.model_validate(saved).fit == "letterbox"
+    saved["fit"] = "crop"
+    with pytest.raises(ValueError, match="fit"):
+        DetectorSpec.model_validate(saved)
 
 
 def test_onnx_runtime_gives_the_training_time_verdicts(trained, tiles) -> None:  # type: ignore[no-untyped-def]
