@@ -78,3 +78,17 @@ def test_the_shipped_model_is_small() -> None:
     files = [p for p in SHIPPED_MODEL.rglob("*") if p.is_file()]
     assert files and all(p.stat().st_size < 5 * 1024 * 1024 for p in files)
     assert sum(p.stat().st_size for p in files) < 10 * 1024 * 1024
+
+
+def test_context_words_keep_every_span_on_its_value() -> None:
+    from edgewise.perimeter.corpus.context import add_context_words, vocabulary
+
+    vocab = vocabulary(TRAIN.locales)
+    assert len(vocab) > 5000 and all(w.isalpha() and w == w.lower() for w in vocab)
+    rng = random.Random(1)
+    text = "Ask Ana Moura about Acme Ltd in Porto."
+    spans = [(4, 13, "PERSON"), (20, 28, "ORGANIZATION"), (32, 37, "LOCATION")]
+    for _ in range(200):
+        new, moved = add_context_words(text, spans, rng, 1.0, vocab)
+        assert [new[a:b] for a, b, _ in moved] == ["Ana Moura", "Acme Ltd", "Porto"]
+        assert len(new) > len(text)

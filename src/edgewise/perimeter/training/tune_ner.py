@@ -21,7 +21,7 @@ from edgewise.perimeter.corpus.scoring import score
 from edgewise.perimeter.detector import PiiDetector
 from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel
 
-BIASES = (0.0, 1.0, 2.0, 3.0, 4.0)
+BIASES = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
 NAMES = ("PERSON", "ORGANIZATION", "LOCATION")
 
 
