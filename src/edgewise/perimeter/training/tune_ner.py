@@ -8,8 +8,8 @@ recognizers included), token-level typed F2, as in the benchmark.
 
 Run: ``python -m edgewise.perimeter.training.tune_ner [--model DIR] [--n 2000]``; prints one row per setting.
 The chosen settings go into ``perimeter.ner.RECALL_BIAS`` and ``CASE_RULE``. For the shipped model
-(0.2.0, n=1500): typed F2 0.863 with neither, 0.871 with bias 4 and the case rule (the best; bias 5 and 6
-gave 0.869 and 0.867).
+(0.2.0, width 48, n=1500): typed F2 0.857 with the case rule and no bias, 0.867 with bias 3 (the best;
+bias 2 and 4 gave 0.866 and 0.865).
 """
 
 from __future__ import annotations
