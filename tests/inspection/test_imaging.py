@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from edgewise.apps.inspection.errors import ImageTooLarge, InvalidImage
-from edgewise.apps.inspection.imaging import decode_image, fit_canvas, letterbox, list_images, stretch
+from edgewise.apps.inspection.imaging import Placement, decode_image, fit_canvas, letterbox, list_images, stretch
 
 
 def png_header_only(width: int, height: int) -> bytes:
@@ -105,12 +105,21 @@ def test_list_images_skips_masks_next_to_images(tiles, tmp_path: Path) -> None: 
 @given(st.integers(8, 700), st.integers(8, 700), st.sampled_from([(64, 6), (320, 32), (128, 0)]))
 def test_letterbox_pads_the_part_with_its_own_mirror_image_on_every_side(h: int, w: int, size_pad: tuple[int, int]) -> None:
     size, pad = size_pad
-    gray = (np.arange(h * w, dtype=np.uint32).reshape(h, w) % 251).astype(np.uint8)
-    canvas, pl = letterbox(gray, size, pad)
+    canvas, pl = letterbox(_texture(h, w), size, pad)
     assert canvas.shape == (size, size) and (pl.top, pl.left) == (pad, pad)
     assert max(pl.height, pl.width) == size - 2 * pad
+    _assert_mirrored_above_and_left(canvas, pl)
+
+
+def _texture(h: int, w: int) -> np.ndarray:
+    return (np.arange(h * w, dtype=np.uint32).reshape(h, w) % 251).astype(np.uint8)
+
+
+def _assert_mirrored_above_and_left(canvas: np.ndarray, pl: Placement) -> None:
+    """The band above / left of the part mirrors its first rows / columns."""
+    pad = pl.top
     part = canvas[pad : pad + pl.height, pad : pad + pl.width]
-    if pad and pl.height >= pad and pl.width >= pad:  # the band above / left of the part mirrors its first rows / columns
+    if pad and pl.height >= pad and pl.width >= pad:
         assert np.array_equal(canvas[:pad, pad : pad + pl.width], part[:pad][::-1])
         assert np.array_equal(canvas[pad : pad + pl.height, :pad], part[:, :pad][:, ::-1])
 
@@ -124,16 +133,14 @@ def test_letterbox_rejects_a_pad_that_leaves_no_room() -> None:
 @given(st.integers(8, 700), st.integers(8, 700), st.sampled_from([(256, 16), (128, 0), (64, 6)]))
 def test_stretch_fills_the_inner_square_and_mirrors_it(h: int, w: int, size_pad: tuple[int, int]) -> None:
     size, pad = size_pad
-    gray = (np.arange(h * w, dtype=np.uint32).reshape(h, w) % 251).astype(np.uint8)
-    canvas, pl = stretch(gray, size, pad)
+    canvas, pl = stretch(_texture(h, w), size, pad)
     inner = size - 2 * pad
     assert canvas.shape == (size, size) and canvas.dtype == np.float32
     assert (pl.top, pl.left, pl.height, pl.width) == (pad, pad, inner, inner)
     assert np.isclose(pl.scale_y * h, inner) and np.isclose(pl.scale_x * w, inner)  # maps back onto the source pixels
-    part = canvas[pad : pad + inner, pad : pad + inner]
-    if pad:
-        assert np.array_equal(canvas[:pad, pad : pad + inner], part[:pad][::-1])
-        assert np.array_equal(canvas[pad : pad + inner, -pad:], part[:, -pad:][:, ::-1])
+    _assert_mirrored_above_and_left(canvas, pl)
+    if pad:  # and the band right of the part mirrors its last columns
+        assert np.array_equal(canvas[pad : pad + inner, -pad:], canvas[pad : pad + inner, pad + inner - pad : pad + inner][:, ::-1])
 
 
 def test_fit_canvas_follows_the_detectors_fit() -> None:
