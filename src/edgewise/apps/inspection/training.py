@@ -33,8 +33,9 @@ from edgewise.apps.inspection.verdict import Inspection, judge
 
 Progress = Callable[[str], None]
 BATCH = 8
-#: Default unscored outline, as a share of the canvas side: 3 patches of 8 px on the 320 canvas. Chosen on
-#: this repository's half of the magnetic tiles among 2, 3 and 4 patches (AUROC 0.74 / 0.78 / lower).
+#: Default unscored outline, as a share of the canvas side: 3 patches of 8 px on the 320 letterbox canvas, 19 px
+#: on the 256 stretch canvas. Chosen on this repository's half of the magnetic tiles among 2, 3 and 4 patches
+#: (letterbox AUROC 0.74 / 0.78 / lower; stretch 0.79 / 0.80 with 2 / 3 patches, 0.64 with none).
 EDGE_MARGIN_SHARE = 0.075
 #: Default mirrored border, as a share of the canvas side, per fit: 32 px on the 320 letterbox canvas (measured
 #: there), 16 px on the 256 stretch canvas (what the stretch fit was measured with).
