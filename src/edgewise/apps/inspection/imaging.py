@@ -88,6 +88,18 @@ class Placement:
     left: int = 0
 
 
+def _inner_side(size: int, pad: int) -> int:
+    """Side of the canvas left for the part inside ``pad`` mirrored pixels on every side."""
+    if not 0 <= 2 * pad < size:
+        raise ValueError(f"pad {pad} leaves no room on a {size}-pixel canvas")
+    return size - 2 * pad
+
+
+def _resized(gray: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``gray`` resampled (bilinear) to ``height`` x ``width``, as float32 in [0, 1]."""
+    return np.asarray(Image.fromarray(gray).resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+
+
 def letterbox(gray: np.ndarray, size: int, pad: int = 0) -> tuple[np.ndarray, Placement]:
     """Scale ``gray`` (aspect kept) so its longer side is ``size - 2 * pad``; fill the rest of the square by mirroring.
 
@@ -102,13 +114,11 @@ def letterbox(gray: np.ndarray, size: int, pad: int = 0) -> tuple[np.ndarray, Pl
     float32 in [0, 1] and the placement that maps the heatmap back onto the
     original pixels; only the image's own area is ever scored.
     """
-    if not 0 <= 2 * pad < size:
-        raise ValueError(f"pad {pad} leaves no room on a {size}-pixel canvas")
     src_h, src_w = gray.shape
-    inner = size - 2 * pad
+    inner = _inner_side(size, pad)
     scale = inner / max(src_h, src_w)
     h, w = max(1, round(src_h * scale)), max(1, round(src_w * scale))
-    resized = np.asarray(Image.fromarray(gray).resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+    resized = _resized(gray, h, w)
     canvas = np.pad(resized, ((pad, size - h - pad), (pad, size - w - pad)), mode="symmetric")
     placement = Placement(scale_y=scale, scale_x=scale, height=h, width=w, src_height=src_h, src_width=src_w, top=pad, left=pad)
     return canvas.astype(np.float32, copy=False), placement
@@ -127,11 +137,9 @@ def stretch(gray: np.ndarray, size: int, pad: int = 0) -> tuple[np.ndarray, Plac
     textures are squeezed differently in frames of different aspect; the bank
     learns that from the good parts, which come in the same range of aspects.
     """
-    if not 0 <= 2 * pad < size:
-        raise ValueError(f"pad {pad} leaves no room on a {size}-pixel canvas")
     src_h, src_w = gray.shape
-    inner = size - 2 * pad
-    resized = np.asarray(Image.fromarray(gray).resize((inner, inner), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+    inner = _inner_side(size, pad)
+    resized = _resized(gray, inner, inner)
     canvas = np.pad(resized, pad, mode="symmetric") if pad else resized
     placement = Placement(
         scale_y=inner / src_h, scale_x=inner / src_w, height=inner, width=inner, src_height=src_h, src_width=src_w, top=pad, left=pad

@@ -39,7 +39,7 @@ BATCH = 8
 EDGE_MARGIN_SHARE = 0.075
 #: Default mirrored border, as a share of the canvas side, per fit: 32 px on the 320 letterbox canvas (measured
 #: there), 16 px on the 256 stretch canvas (what the stretch fit was measured with).
-PAD_SHARE: dict[str, float] = {"letterbox": 0.1, "stretch": 0.0625}
+PAD_SHARE: dict[Fit, float] = {"letterbox": 0.1, "stretch": 0.0625}
 
 
 def split_holdout(paths: Sequence[Path], fraction: float) -> tuple[list[Path], list[Path]]:
