@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from edgewise.apps.events import Event, canonical_number, numbers_in_text
+from edgewise.apps.events import Event, Evidence, canonical_number, numbers_in_text
 from edgewise.engine.types import Completion, SamplingParams
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,15 @@ def format_number(v: Any) -> str:
     return f"{x:.2e}" if abs(x) >= 1e-12 else "0"
 
 
+def _evidence_line(ev: Evidence, note_sep: str) -> str:
+    """``name: value unit (healthy baseline unit)`` and the note after ``note_sep``: the template and the prompt
+    quote evidence the same way, so a number the model copies from its prompt is one the check accepts."""
+    unit = f" {ev.unit}" if ev.unit else ""
+    base = f" (healthy {format_number(ev.baseline)}{unit})" if ev.baseline is not None else ""
+    note = f"{note_sep}{ev.note}" if ev.note else ""
+    return f"{ev.name}: {format_number(ev.value)}{unit}{base}{note}"
+
+
 def template_report(event: Event) -> str:
     """The deterministic report: every line is a field of the event, nothing else."""
     src = event.source
@@ -171,11 +180,7 @@ def template_report(event: Event) -> str:
         f"Onset: {event.time.strftime('%Y-%m-%d %H:%M:%S')} UTC",
         "Evidence:",
     ]
-    for ev in event.evidence:
-        unit = f" {ev.unit}" if ev.unit else ""
-        base = f" (healthy {format_number(ev.baseline)}{unit})" if ev.baseline is not None else ""
-        note = f"; {ev.note}" if ev.note else ""
-        lines.append(f"- {ev.name}: {format_number(ev.value)}{unit}{base}{note}")
+    lines += [f"- {_evidence_line(ev, '; ')}" for ev in event.evidence]
     lines.append(f"Recommended action: {event.recommended_action}")
     return "\n".join(lines)
 
@@ -193,11 +198,7 @@ def _fact_lines(event: Event) -> list[str]:
         f"severity: {event.severity.value}",
         f"onset: {event.time.strftime('%Y-%m-%d %H:%M:%S')} UTC",
     ]
-    for ev in event.evidence:
-        unit = f" {ev.unit}" if ev.unit else ""
-        base = f" (healthy {format_number(ev.baseline)}{unit})" if ev.baseline is not None else ""
-        note = f" - {ev.note}" if ev.note else ""
-        lines.append(f"{ev.name}: {format_number(ev.value)}{unit}{base}{note}")
+    lines += [_evidence_line(ev, " - ") for ev in event.evidence]
     lines.append(f"recommended action: {event.recommended_action}")
     return lines
 
