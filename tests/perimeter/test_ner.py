@@ -6,20 +6,18 @@ import random
 import re
 
 import numpy as np
+import pytest
 import spacy
 
+from edgewise.perimeter.corpus import HELDOUT, generate
 from edgewise.perimeter.squeezed import squeeze
-from edgewise.perimeter.ner import _join, _parse_tag
-
-TAGS = ["B-LOC", "B-PERSON", "I-LOC", "I-PERSON", "O"]
-
+from edgewise.perimeter.ner import _runs, _tag_label
 
 def spans(text: str, tags: list[str]) -> list[tuple[str, str]]:
     doc = spacy.blank("xx").make_doc(text)
-    parsed = [_parse_tag(t) for t in TAGS]
-    ids = np.array([TAGS.index(t) for t in tags])
-    is_entity = np.array([label is not None for _, label in parsed])
-    return [(text[a:b], label) for a, b, label in _join(doc, ids, parsed, is_entity)]
+    labels = [_tag_label(t) for t in tags]
+    runs = _runs([(i, label) for i, label in enumerate(labels) if label is not None])
+    return [(doc[a : b + 1].text, label) for a, b, label in runs]
 
 
 def test_iob_tags_join_into_whole_names() -> None:
@@ -81,6 +79,44 @@ def test_the_case_rule_trims_ordinary_lower_case_words_from_names_in_mixed_case_
 
     text = "pls email Ana Moura and Ludwig van Beethoven"
     doc = spacy.blank("xx").make_doc(text)
-    assert _trim_lower(doc, (0, 19, "PERSON")) == (10, 19, "PERSON")  # "pls email Ana Moura" -> "Ana Moura"
-    assert _trim_lower(doc, (0, 9, "PERSON")) is None  # nothing but ordinary words
-    assert _trim_lower(doc, (24, 44, "PERSON")) == (24, 44, "PERSON")  # the particle inside stays
+    def word(i: int) -> str:
+        return str(doc[i].text)
+
+    assert _trim_lower(word, (0, 3, "PERSON")) == (2, 3, "PERSON")  # "pls email Ana Moura" -> "Ana Moura"
+    assert _trim_lower(word, (0, 1, "PERSON")) is None  # nothing but ordinary words
+    assert _trim_lower(word, (5, 7, "PERSON")) == (5, 7, "PERSON")  # the particle inside stays
+    assert _trim_lower(word, (6, 6, "PERSON")) is None  # a particle alone is an ordinary word at the end
+
+
+def test_embedding_each_distinct_feature_row_once_changes_no_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edgewise.perimeter import tagger_numpy
+    from edgewise.perimeter.ner import NerModel
+
+    model = NerModel()
+    docs = [model._nlp.make_doc(s.text) for s in generate(HELDOUT, 60, seed=2)]  # ~700 tokens, words repeat
+    ids = np.concatenate([d.to_array(model._fast.attrs) for d in docs])
+    lengths = [len(d) for d in docs]
+    assert len(ids) >= tagger_numpy.DISTINCT_FROM
+    once = model._fast.token_scores(ids, lengths)
+    monkeypatch.setattr(tagger_numpy, "DISTINCT_FROM", len(ids) + 1)
+    assert np.array_equal(once, model._fast.token_scores(ids, lengths))
+
+
+def test_distinct_rows_are_found_and_a_shared_key_falls_back_to_every_row() -> None:
+    from edgewise.perimeter.tagger_numpy import _distinct_rows
+
+    ids = np.array([[1, 2], [3, 4], [1, 2], [1, 5]], dtype=np.uint64)
+    distinct, inverse = _distinct_rows(ids)
+    assert len(distinct) == 3 and np.array_equal(ids[distinct][inverse], ids)
+    # (a + w1, b - w0) has the key of (a, b) under the weights (w0, w1): two rows, one key
+    w0, w1 = 0x9E3779B97F4A7C15, 3 * 0x9E3779B97F4A7C15 % 2**64
+    ids = np.array([[5, 7], [(5 + w1) % 2**64, (7 - w0) % 2**64]], dtype=np.uint64)
+    distinct, inverse = _distinct_rows(ids)
+    assert np.array_equal(distinct, [0, 1]) and np.array_equal(inverse, [0, 1])
+
+
+def test_mixed_case_is_the_same_question_for_ascii_and_other_text() -> None:
+    from edgewise.perimeter.ner import _mixed_case
+
+    for text in ["abc", "ABC", "aBc", "a1-", "", "ÉCOLE", "école Paris", "ǅ", "ǅa", "1 ß", "Ab ß"]:
+        assert _mixed_case(text) == (any(c.isupper() for c in text) and any(c.islower() for c in text))

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
 from edgewise.perimeter.tagger_numpy import NumpyTagger, UnsupportedModel
@@ -80,9 +81,9 @@ class NerModel:
         self.case_rule = case_rule
         if "ner" not in self._nlp.pipe_names:
             self._tagger = self._nlp.get_pipe("tagger")
-            self._tags = [_parse_tag(t) for t in self._tagger.labels]
-            self._is_entity = np.array([label is not None for _, label in self._tags], dtype=bool)
-            self._bias = np.array([-recall_bias if label is None else 0.0 for _, label in self._tags], dtype=np.float32)
+            self._labels = [_tag_label(t) for t in self._tagger.labels]
+            self._is_entity = np.array([label is not None for label in self._labels], dtype=bool)
+            self._bias = np.array([-recall_bias if label is None else 0.0 for label in self._labels], dtype=np.float32)
             try:
                 self._fast = NumpyTagger(self._tagger.model)
             except UnsupportedModel:
@@ -108,23 +109,52 @@ class NerModel:
         return out
 
     def _tagged(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        """Spans from the tagger's biased per-token argmax; only the entity tokens are touched in Python."""
+        """Spans from the tagger's biased per-token argmax; only the entity tokens are touched in Python.
+
+        All ``texts`` go through the network and the argmax together, from one array of token rows
+        (:func:`_token_rows`); entity tokens are then handed to their text, and words are read from the text
+        by offset: per text, numpy calls and spaCy objects cost more than the network on a 1 KB request.
+        """
         docs = [self._nlp.make_doc(t) for t in texts]
-        nonempty = [d for d in docs if len(d)]
+        rows, counts = _token_rows(docs, self._fast.attrs if self._fast is not None else [])
+        out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        if not len(rows):
+            return out
         if self._fast is not None:
-            scores = iter(self._fast.scores(nonempty))
+            scores = self._fast.token_scores(rows[:, :-2], counts)
         else:
-            scores = iter(self._tagger.model.predict(nonempty) if nonempty else [])
-        out = []
-        for doc, text in zip(docs, texts, strict=True):
-            if not len(doc):
-                out.append([])
-                continue
-            spans = _join(doc, (np.asarray(next(scores)) + self._bias).argmax(axis=1), self._tags, self._is_entity)
-            if self.case_rule and spans and _mixed_case(text):
-                spans = [t for s in spans if (t := _trim_lower(doc, s)) is not None]
-            out.append(spans)
+            scores = np.concatenate([np.asarray(s) for s in self._tagger.model.predict([d for d in docs if len(d)])])
+        ids = (scores + self._bias).argmax(axis=1)
+        found = np.flatnonzero(self._is_entity[ids])
+        owners = np.searchsorted(np.cumsum(counts), found, side="right").tolist()
+        tokens: dict[int, list[tuple[int, str]]] = {}
+        for g, k, tag in zip(found.tolist(), owners, ids[found].tolist(), strict=True):
+            tokens.setdefault(k, []).append((g, self._labels[tag]))
+        idx, length = rows[:, -2].tolist(), rows[:, -1].tolist()
+        for k, tagged in tokens.items():
+            runs = _runs(tagged)
+            if self.case_rule and _mixed_case(texts[k]):
+                word = _words(texts[k], idx, length)
+                runs = [t for r in runs if (t := _trim_lower(word, r)) is not None]
+            out[k] = [(idx[a], idx[b] + length[b], label) for a, b, label in runs]
         return out
+
+
+def _token_rows(docs: list[Any], attrs: list[int]) -> tuple[NDArray[np.uint64], list[int]]:
+    """Per token of ``docs``, in order: the values of ``attrs``, then its offset and length in its own text;
+    and the number of tokens of each doc. One ``to_array`` call per doc reads all that the tagger needs."""
+    from spacy.attrs import IDX, LENGTH
+
+    columns = [*attrs, IDX, LENGTH]
+    counts = [len(d) for d in docs]
+    if not sum(counts):
+        return np.zeros((0, len(columns)), dtype=np.uint64), counts
+    return np.concatenate([d.to_array(columns) for d in docs if len(d)]).astype(np.uint64, copy=False), counts
+
+
+def _words(text: str, idx: list[int], length: list[int]) -> Callable[[int], str]:
+    """Token ``i``'s text, read from ``text`` by its offset and length (cheaper than spaCy token objects)."""
+    return lambda i: text[idx[i] : idx[i] + length[i]]
 
 
 IOB_COMPONENT = "edgewise_iob_ents"
@@ -138,68 +168,67 @@ def register_iob_component() -> None:
     Registration is lazy so that importing the perimeter does not import spaCy.
     """
     from spacy.language import Language
+    from spacy.tokens import Span
 
     if Language.has_factory(IOB_COMPONENT):
         return
 
     @Language.component(IOB_COMPONENT)
     def iob_to_ents(doc: Any) -> Any:
-        tags = [_parse_tag(t.tag_ or "O") for t in doc]
-        is_entity = np.array([label is not None for _, label in tags], dtype=bool)
-        found = _join(doc, np.arange(len(doc)), tags, is_entity)
-        doc.ents = [doc.char_span(a, b, label=label) for a, b, label in found]
+        labels = [_tag_label(t.tag_ or "O") for t in doc]
+        runs = _runs([(i, label) for i, label in enumerate(labels) if label is not None])
+        doc.ents = [Span(doc, a, b + 1, label=label) for a, b, label in runs]
         return doc
 
 
-def _parse_tag(tag: str) -> tuple[bool, str | None]:
-    """``B-PERSON`` -> (True, "PERSON"); ``I-ORG`` -> (False, "ORG"); ``O`` -> (False, None)."""
+def _tag_label(tag: str) -> str | None:
+    """``B-PERSON`` and ``I-PERSON`` -> "PERSON"; ``O`` -> None. Joining ignores B/I (see :func:`_runs`)."""
     if tag == "O" or "-" not in tag:
-        return False, None
-    iob, label = tag.split("-", 1)
-    return iob == "B", label
+        return None
+    return tag.split("-", 1)[1]
 
 
-def _join(doc: Any, ids: Any, tags: list[tuple[bool, str | None]], is_entity: Any) -> list[tuple[int, int, str]]:
-    """IOB tags to character spans, leniently: an ``I-X`` after anything but ``X`` starts a new span, and
-    adjacent tokens of one type form one span even when the second is tagged ``B``.
+def _runs(tagged: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """Entity tokens ``(token index, label)``, in order, to runs ``(first, last, label)`` (``last`` included),
+    leniently: IOB's B/I is ignored, adjacent tokens of one type form one run and a type change starts a new one.
 
     Lenient because a missed ``B`` must not drop the rest of a name, and a name cut in two ("Ashleigh" /
     "Charlton") would get two placeholders. Two different names are rarely adjacent without punctuation.
     """
-    spans: list[tuple[int, int, str]] = []
-    prev_i, prev_label = -2, None
-    for i in np.flatnonzero(is_entity[ids]):
-        _, label = tags[ids[i]]
-        tok = doc[int(i)]
+    runs: list[tuple[int, int, str]] = []
+    prev_i, prev_label = -2, ""
+    for i, label in tagged:
         if label == prev_label and i == prev_i + 1:
-            start, _, _ = spans[-1]
-            spans[-1] = (start, tok.idx + len(tok), label)
+            runs[-1] = (runs[-1][0], i, label)
         else:
-            spans.append((tok.idx, tok.idx + len(tok), label))  # type: ignore[arg-type]
-        prev_i, prev_label = int(i), label
-    return spans
+            runs.append((i, i, label))
+        prev_i, prev_label = i, label
+    return runs
 
 
 def _mixed_case(text: str) -> bool:
+    """Does ``text`` hold both capitals and small letters?"""
+    if text.isascii():  # only A-Z change under lower() and only a-z under upper(): no Python loop
+        return text.lower() != text and text.upper() != text
     return any(c.isupper() for c in text) and any(c.islower() for c in text)
 
 
-def _trim_lower(doc: Any, span: tuple[int, int, str]) -> tuple[int, int, str] | None:
-    """Drop ordinary lower-case words (letters only, not a name particle) from both ends of ``span``."""
-    start, end, label = span
-    toks = list(doc.char_span(start, end, alignment_mode="contract") or ())
+def _ordinary(word: str, at_start: bool) -> bool:
+    """An ordinary lower-case word: letters only, lower-case first, and not a name particle at a span's start."""
+    return word.isalpha() and word[0].islower() and not (at_start and word in PARTICLES)
 
-    def ordinary(tok: Any, at_start: bool) -> bool:
-        text = tok.text
-        return text.isalpha() and text[0].islower() and not (at_start and text in PARTICLES)
 
-    while toks and ordinary(toks[0], True):
-        toks.pop(0)
-    while toks and ordinary(toks[-1], False):
-        toks.pop()
-    if not toks:
-        return None
-    return toks[0].idx, toks[-1].idx + len(toks[-1]), label
+def _trim_lower(word: Callable[[int], str], run: tuple[int, int, str]) -> tuple[int, int, str] | None:
+    """Drop ordinary lower-case words from both ends of the token run ``(first, last, label)``; None if all go.
+
+    ``word(i)`` is the text of token ``i``.
+    """
+    first, last, label = run
+    while first <= last and _ordinary(word(first), True):
+        first += 1
+    while first <= last and _ordinary(word(last), False):
+        last -= 1
+    return (first, last, label) if first <= last else None
 
 
 __all__ = ["IOB_COMPONENT", "SHIPPED_MODEL", "NerModel", "register_iob_component"]

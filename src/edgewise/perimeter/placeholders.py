@@ -15,7 +15,9 @@ _NOT_KEY = re.compile(r"[^\w@]|_")
 
 
 def _key(type_: str, value: str) -> tuple[str, str]:
-    return type_, _NOT_KEY.sub("", normalize(value).text.casefold())
+    # ASCII is its own normalized view: skip building one (a redaction asks for a key per entity)
+    view = value if value.isascii() else normalize(value).text
+    return type_, _NOT_KEY.sub("", view.casefold())
 
 
 class PlaceholderAllocator:

@@ -27,26 +27,26 @@ BIASES = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
 NAMES = ("PERSON", "ORGANIZATION", "LOCATION")
 
 
-def _memoized(ner: NerModel, memo: dict[tuple[str, ...], Any]) -> NerModel:
+def _memoized(ner: NerModel, memo: dict[tuple[bytes, tuple[int, ...]], Any]) -> NerModel:
     """Share the network's scores between settings: only the decoding differs, so score each text once."""
     fast = ner._fast
     if fast is not None:
-        compute = fast.scores
+        compute = fast.token_scores
 
-        def scores(docs: list[Any]) -> Any:
-            key = tuple(d.text for d in docs)
+        def token_scores(ids: Any, lengths: list[int]) -> Any:
+            key = (ids.tobytes(), tuple(lengths))
             if key not in memo:
-                memo[key] = compute(docs)
+                memo[key] = compute(ids, lengths)
             return memo[key]
 
-        setattr(fast, "scores", scores)
+        setattr(fast, "token_scores", token_scores)
     return ner
 
 
 def evaluate(model: Path, n: int, biases: tuple[float, ...] = BIASES) -> list[dict[str, float | bool]]:
     samples = generate(DEV, n, seed=0)
     rows: list[dict[str, float | bool]] = []
-    memo: dict[tuple[str, ...], Any] = {}
+    memo: dict[tuple[bytes, tuple[int, ...]], Any] = {}
     for case_rule in (False, True):
         for bias in biases:
             ner = _memoized(NerModel(model, recall_bias=bias, case_rule=case_rule), memo)

@@ -1,0 +1,51 @@
+"""The recognizers' patterns that are written for speed match exactly what their plain forms match."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from edgewise.perimeter import recognizers as r
+from edgewise.perimeter.corpus import HELDOUT, generate
+from edgewise.perimeter.squeezed import squeeze
+
+_I = re.IGNORECASE
+#: The patterns as first written: the lookbehind first, no lookahead on the first character, no possessive part.
+PLAIN = {
+    "_URL": re.compile(r"\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]{2,2048}", _I),
+    "_IPV4": re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)"),
+    "_CARD": re.compile(rf"(?<!\d)\d(?:{r._SEP}\d){{11,22}}(?!\d)"),
+    "_SSN": re.compile(r"(?<![\d-])\d{3}([- .])\d{2}\1\d{4}(?![\d-])"),
+    "_PHONE": re.compile(
+        r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{4,24}\d(?:\s{0,2}(?:x|ext\.?|#)\s{0,2}\d{1,6})?(?![\w])", _I),
+    "_DOB_CONTEXT": re.compile(
+        r"born|birth|\bdob(?![a-z])|d\.o\.b|geb\.|geboren|\bn[ée]e?(?![a-z])|nacid|nasc|urodz|f[öo]dd|naissance", _I),
+    "_EMAIL_SPACED": re.compile(
+        r"(?<![\w.+%-])[\w.+%-]{1,64}\s{0,3}(?:@|[\[\(\{]\s?at\s?[\]\)\}])\s{0,3}[\w-]{1,63}"
+        r"(?:\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[\w-]{1,63}){0,7}"
+        r"\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[a-z]{2,24}(?![\w-])", _I),
+}
+PIECES = ["0", "1", "7", "9", "12", "255", ".", "-", "/", " ", "  ", "\t", "\n", "(", ")", "+", "00", "#", "x", "ext",
+          ":", "@", "_", "%", "a", "B", "é", "ſ", "\u212a", "٣", "[at]", "(dot)", " at ", ".com", "http://", "WWW.",
+          "ftp://", "born", "DOB", "née", "nasc", "urodz", "född", "geb.", "ssn"]
+
+
+def spans(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_the_fast_pattern_matches_like_the_plain_one_on_the_corpus(name: str) -> None:
+    texts = [s.text for s in generate(HELDOUT, 300, seed=1)]
+    for text in texts + [squeeze(t)[0] for t in texts]:
+        assert spans(getattr(r, name), text) == spans(PLAIN[name], text)
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+@hsettings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(PIECES), max_size=30))
+def test_the_fast_pattern_matches_like_the_plain_one_on_made_up_text(name: str, parts: list[str]) -> None:
+    text = "".join(parts)
+    assert spans(getattr(r, name), text) == spans(PLAIN[name], text)
