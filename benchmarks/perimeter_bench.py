@@ -6,8 +6,12 @@ token-level (precision, recall, F2 per type and overall). The peer, run in the
 same process on the same corpus: Microsoft Presidio's ``AnalyzerEngine`` with
 its default English recognizers; since its default spaCy model cannot be
 downloaded here, it is given *our* shipped NER model as its NLP engine (so the
-comparison isolates the recognizer layer). Latency: median wall time of one
-redaction of 1 KB, 10 KB and 100 KB of held-out text, pinned to one core.
+comparison isolates the recognizer layer). Latency, pinned to one core: median
+wall time of one redaction of 1 KB, 10 KB and 100 KB of held-out text, each
+redacted many times; and, for 1 KB, of many distinct texts that neither
+detector has seen, each redacted once (a node sees new text: its tokenizer caches help less than
+on a repeated text). Each detector has its own vocabulary, so the texts are
+new to both. The 1 KB goal is judged on distinct texts.
 
 Run: ``.venv/bin/python benchmarks/perimeter_bench.py [--n 2000] [--no-peer]``
 Writes ``benchmarks/results/perimeter.json`` and ``perimeter.md``.
@@ -112,6 +116,34 @@ def latency(samples: Sequence[Sample], redact: Callable[[str], object]) -> dict[
     return out
 
 
+def distinct_texts(count: int, size: int = 1024) -> list[str]:
+    """``count`` texts of ``size`` bytes from HELDOUT sentences of a seed the quality pass does not use."""
+    texts: list[str] = []
+    samples = iter(generate(HELDOUT, count * size // 40, seed=1))
+    while len(texts) < count:
+        parts, n = [], 0
+        for s in samples:
+            parts.append(s.text)
+            n += len(s.text.encode()) + 1
+            if n >= size:
+                break
+        else:
+            break
+        texts.append("\n".join(parts).encode()[:size].decode("utf-8", "ignore"))
+    return texts
+
+
+def distinct_latency(texts: Sequence[str], redact: Callable[[str], object]) -> dict[str, float]:
+    """Each text redacted once, one after the other (as a node meets new requests)."""
+    times = []
+    for text in texts:
+        t0 = time.perf_counter()
+        redact(text)
+        times.append(time.perf_counter() - t0)
+    return {"texts": len(times), "median_ms": round(statistics.median(times) * 1000, 2),
+            "p90_ms": round(statistics.quantiles(times, n=10)[-1] * 1000, 2)}
+
+
 def our_redactor(detector: PiiDetector) -> Callable[[str], object]:
     return lambda text: redact_string(detector, text, PlaceholderAllocator(text))
 
@@ -160,8 +192,12 @@ def markdown(result: dict[str, Any]) -> str:
     pl = result.get("peer", {}).get("latency", {})
     for size, v in result["latency"]["full"].items():
         nn = result["latency"]["structured_only"][size]["median_ms"]
-        lines.append(f"| {size} | {v['median_ms']} | {v['ms_per_kb']} | {v.get('cpu_median_ms', 'n/a')} | {nn} | "
-                     f"{pl.get(size, {}).get('median_ms', 'n/a')} |")
+        lines.append(f"| {size}, one text repeated | {v['median_ms']} | {v['ms_per_kb']} | {v.get('cpu_median_ms', 'n/a')} | "
+                     f"{nn} | {pl.get(size, {}).get('median_ms', 'n/a')} |")
+    d = result["latency"]["distinct_1KB"]
+    lines.append(f"| 1KB, {d['ours']['texts']} distinct texts, each once (p90) | **{d['ours']['median_ms']}** "
+                 f"({d['ours']['p90_ms']}) | | | | {d.get('peer', {}).get('median_ms', 'n/a')} "
+                 f"({d.get('peer', {}).get('p90_ms', 'n/a')}) |")
     lines += ["", result.get("notes", ""), ""]
     return "\n".join(lines)
 
@@ -170,6 +206,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--distinct", type=int, default=400, help="distinct 1 KB texts for the fresh-text latency")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -186,16 +223,20 @@ def main() -> None:
         "latency": {"full": latency(samples, our_redactor(full)), "structured_only": latency(samples, our_redactor(structured))},
     }
     print(json.dumps(result["quality"]["overall"]), flush=True)
+    fresh_texts = distinct_texts(args.distinct)
+    result["latency"]["distinct_1KB"] = {"ours": distinct_latency(fresh_texts, our_redactor(full))}
     if not args.no_peer:
         peer = presidio()
         result["peer"] = {"name": "presidio-analyzer AnalyzerEngine (default recognizers, our NER model as NLP engine)",
                           "quality": quality(samples, peer), "latency": latency(samples, peer)}
+        result["latency"]["distinct_1KB"]["peer"] = distinct_latency(fresh_texts, peer)
     o, pt, lat = result["quality"]["overall"], result["quality"]["per_type"], result["latency"]["full"]
+    fresh = result["latency"]["distinct_1KB"]["ours"]["median_ms"]
     result["goals"] = {
         "overall F2 >= 0.90 (typed)": {"measured": o["typed"]["f2"], "met": o["typed"]["f2"] >= 0.90},
         "overall F2 >= 0.90 (any PII)": {"measured": o["any_pii"]["f2"], "met": o["any_pii"]["f2"] >= 0.90},
         **{f"recall {t} >= 0.99": {"measured": pt[t]["recall"], "met": pt[t]["recall"] >= 0.99} for t in VALIDATED if t in pt},
-        "median 1KB redaction <= 5 ms (full)": {"measured": lat["1KB"]["median_ms"], "met": lat["1KB"]["median_ms"] <= 5},
+        "median 1KB redaction <= 5 ms (full, distinct texts)": {"measured": fresh, "met": fresh <= 5},
         "linear growth (ms/KB at 100KB <= 2x ms/KB at 1KB)": {
             "measured": f"{lat['1KB']['ms_per_kb']} -> {lat['100KB']['ms_per_kb']} ms/KB",
             "met": lat["100KB"]["ms_per_kb"] <= 2 * lat["1KB"]["ms_per_kb"]},
@@ -211,6 +252,8 @@ def main() -> None:
         for size in lat:
             print(f"latency {size}: ours {lat[size]['median_ms']} ms vs peer {pl[size]['median_ms']} ms "
                   f"({pl[size]['median_ms'] / lat[size]['median_ms']:.1f}x faster)")
+        dp = result["latency"]["distinct_1KB"]["peer"]["median_ms"]
+        print(f"latency 1KB distinct texts: ours {fresh} ms vs peer {dp} ms ({dp / fresh:.1f}x faster)")
     result["load_average_at_end"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "perimeter.json").write_text(json.dumps(result, indent=2) + "\n")

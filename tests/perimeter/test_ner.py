@@ -120,3 +120,31 @@ def test_mixed_case_is_the_same_question_for_ascii_and_other_text() -> None:
 
     for text in ["abc", "ABC", "aBc", "a1-", "", "ÉCOLE", "école Paris", "ǅ", "ǅa", "1 ß", "Ab ß"]:
         assert _mixed_case(text) == (any(c.isupper() for c in text) and any(c.islower() for c in text))
+
+
+def test_computing_only_the_tagger_attributes_of_new_words_changes_no_finding() -> None:
+    """The vocabulary skips the lexeme attributes the tagger does not read; findings must not move."""
+    from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel
+
+    texts = [s.text for s in generate(HELDOUT, 300, seed=5)]
+    trimmed, full = NerModel(), NerModel()
+    assert len(trimmed._nlp.vocab.lex_attr_getters) == len(trimmed._fast.attrs)
+    full._nlp.vocab.lex_attr_getters = spacy.load(SHIPPED_MODEL).vocab.lex_attr_getters  # all, as spaCy loads it
+    assert len(full._nlp.vocab.lex_attr_getters) > 4 * len(trimmed._nlp.vocab.lex_attr_getters)
+    assert [trimmed.find(t) for t in texts] == [full.find(t) for t in texts]
+
+
+def test_the_vocabulary_is_reloaded_before_it_grows_past_its_budget() -> None:
+    """Words seen while redacting do not pile up in memory: past the budget the pipeline reloads, same findings."""
+    from edgewise.perimeter.ner import NerModel
+
+    texts = [s.text for s in generate(HELDOUT, 400, seed=6)]  # thousands of fresh names, e-mails and numbers
+    bounded, unbounded = NerModel(string_budget=300), NerModel(string_budget=10**9)
+    loaded = len(bounded._nlp.vocab.strings)
+    most = 0
+    for t in texts:
+        assert bounded.find(t) == unbounded.find(t)
+        most = max(most, len(bounded._nlp.vocab.strings) - loaded)
+    assert bounded.reloads >= 3 and unbounded.reloads == 0
+    assert most <= 300 + 200  # the budget, plus what the last request added before the check
+    assert len(unbounded._nlp.vocab.strings) - loaded > 3 * 300  # what the bounded one would have kept

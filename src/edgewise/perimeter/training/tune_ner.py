@@ -15,6 +15,7 @@ bias 2 and 4 gave 0.866 and 0.865).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,12 @@ BIASES = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
 NAMES = ("PERSON", "ORGANIZATION", "LOCATION")
 
 
-def _memoized(ner: NerModel, memo: dict[tuple[bytes, tuple[int, ...]], Any]) -> NerModel:
-    """Share the network's scores between settings: only the decoding differs, so score each text once."""
+def _memoized(ner: NerModel) -> NerModel:
+    """Share the network's scores between settings: only the decoding differs, so score each text once.
+
+    ``ner`` must never reload (an unlimited ``string_budget``): a reload would replace the wrapped tagger.
+    """
+    memo: dict[tuple[bytes, tuple[int, ...]], Any] = {}
     fast = ner._fast
     if fast is not None:
         compute = fast.token_scores
@@ -46,11 +51,11 @@ def _memoized(ner: NerModel, memo: dict[tuple[bytes, tuple[int, ...]], Any]) -> 
 def evaluate(model: Path, n: int, biases: tuple[float, ...] = BIASES) -> list[dict[str, float | bool]]:
     samples = generate(DEV, n, seed=0)
     rows: list[dict[str, float | bool]] = []
-    memo: dict[tuple[bytes, tuple[int, ...]], Any] = {}
+    ner = _memoized(NerModel(model, string_budget=sys.maxsize))
+    det = PiiDetector(ner=ner, timeout_s=60)
     for case_rule in (False, True):
         for bias in biases:
-            ner = _memoized(NerModel(model, recall_bias=bias, case_rule=case_rule), memo)
-            det = PiiDetector(ner=ner, timeout_s=60)
+            ner.recall_bias, ner.case_rule = bias, case_rule
             s = score(samples, lambda t, d=det: [(e.start, e.end, e.type) for e in d.detect(t)])
             per, typed = s.per_type(), s.overall()["typed"]
             row: dict[str, float | bool] = {"case_rule": case_rule, "bias": bias, "typed_f2": typed["f2"],
