@@ -24,12 +24,14 @@ def test_spec_records_good_only_training_and_calibration(trained, tiles) -> None
     assert spec.classes == ["break", "fray"]
     assert (trained[1] / "detector.onnx").stat().st_size < 8 * 1024 * 1024
     assert spec.fit == "stretch" and spec.pad == round(spec.image_size * 0.0625)  # the trainer's default fit
+    assert spec.exposure == "standardize"  # the trainer's default exposure
 
 
 def test_a_detector_saved_before_the_fit_existed_is_read_as_letterboxed(trained) -> None:  # type: ignore[no-untyped-def]
     saved = DetectorSpec.load(trained[1]).model_dump(mode="json")
-    del saved["fit"]
-    assert DetectorSpec.model_validate(saved).fit == "letterbox"
+    del saved["fit"], saved["exposure"]
+    old = DetectorSpec.model_validate(saved)
+    assert old.fit == "letterbox" and old.exposure == "raw"
     saved["fit"] = "crop"
     with pytest.raises(ValueError, match="fit"):
         DetectorSpec.model_validate(saved)
@@ -111,3 +113,4 @@ def test_the_edge_margin_leaves_the_outline_unscored_but_not_the_surface() -> No
     heat[:] = 0.0
     heat[95, 95] = 50.0  # outside the part (padding): never scored
     assert image_score(heat, pl) == 0.0
+

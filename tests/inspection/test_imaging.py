@@ -151,3 +151,22 @@ def test_fit_canvas_follows_the_detectors_fit() -> None:
     assert (filled.height, filled.width) == (128, 128) and filled.scale_y == 4 * filled.scale_x
     with pytest.raises(ValueError, match="unknown canvas fit"):
         fit_canvas(gray, 128, 0, "crop")  # type: ignore[arg-type]
+
+
+def test_standardised_exposure_removes_brightness_and_contrast_but_keeps_the_pattern() -> None:
+    from edgewise.apps.inspection.imaging import EXPOSURE_STD, standardize
+
+    rng = np.random.default_rng(3)
+    tile = rng.normal(120, 20, (60, 80)).clip(0, 255)
+    bright = np.rint(tile).astype(np.uint8)
+    dim = np.rint(tile * 0.5 + 10).astype(np.uint8)  # a darker, flatter capture of the same tile
+    (a, _), (b, _) = fit_canvas(bright, 64, 4, "stretch", "standardize"), fit_canvas(dim, 64, 4, "stretch", "standardize")
+    raw, _ = fit_canvas(bright, 64, 4, "stretch", "raw")
+    assert a.dtype == np.float32 and abs(a.mean() - 0.5) < 0.01  # the frame's statistics, applied to its canvas
+    alone = standardize(raw)  # the canvas's own statistics
+    assert abs(alone.mean() - 0.5) < 1e-3 and abs(alone.std() - EXPOSURE_STD) < 1e-3
+    assert np.abs(a - b).mean() < 0.01 and np.abs(a - b).max() < 0.06  # the dim capture's coarser grey levels only
+    assert abs(raw.mean() - 0.5) > 0.02 and np.corrcoef(a.ravel(), raw.ravel())[0, 1] > 0.99
+    assert (standardize(np.full((5, 5), 0.3, np.float32)) == 0.5).all()  # a flat frame has no contrast to stretch
+    with pytest.raises(ValueError, match="exposure"):
+        fit_canvas(bright, 64, 0, "stretch", "auto")  # type: ignore[arg-type]

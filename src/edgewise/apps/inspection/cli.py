@@ -67,7 +67,7 @@ def train(
         det = train_detector(
             list_images(normal), out, name, calibration=list_images(calibrate) if calibrate else None,
             false_reject_rate=false_reject_rate or cfg.false_reject_rate, image_size=image_size or cfg.image_size,
-            fit=cfg.fit, edge_margin=cfg.edge_margin,
+            fit=cfg.fit, exposure=cfg.exposure, edge_margin=cfg.edge_margin,
             bank_size=bank_size or cfg.bank_size, labelled=_labelled(defects), int8=int8, threads=cfg.threads,
             progress=lambda m: status.update(m),
         )

@@ -104,11 +104,12 @@ def defect_regions(heat: np.ndarray, placement: Placement, threshold: float, mar
         boxes.append(
             Box(
                 x=int(x0), y=int(y0), width=max(1, round(x1 - x0)), height=max(1, round(y1 - y0)),
-                area_px=round(px * area_scale), peak=float(max(peaks[r, c] for r, c in comp)),
+                area_px=max(1, round(px * area_scale)), peak=float(max(peaks[r, c] for r, c in comp)),
             )
         )
     boxes.sort(key=lambda b: b.peak, reverse=True)
-    return round(int(mask.sum()) * area_scale), boxes[:MAX_BOXES]
+    # at least one pixel: a flagged canvas pixel on an upscaled frame covers less than one original pixel
+    return max(1, round(int(mask.sum()) * area_scale)), boxes[:MAX_BOXES]
 
 
 def source_heatmap(heat: np.ndarray, placement: Placement, margin: int = 0) -> np.ndarray:

@@ -15,7 +15,6 @@ import numpy as np
 
 from edgewise.apps.inspection.classify import ClassIndex
 from edgewise.apps.inspection.errors import DetectorNotFound
-from edgewise.apps.inspection.imaging import fit_canvas
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, DetectorSpec
 from edgewise.apps.inspection.verdict import Outcome, judge
 
@@ -60,7 +59,7 @@ class Detector:
     def inspect(self, gray: np.ndarray, *, image: str | None = None, started: float | None = None) -> Outcome:
         """Inspect one decoded grayscale frame; ``started`` (perf_counter) lets callers include decode time."""
         t0 = time.perf_counter() if started is None else started
-        canvas, placement = fit_canvas(gray, self.spec.image_size, self.spec.pad, self.spec.fit)
+        canvas, placement = self.spec.fit_frame(gray)
         heat, feats = self.run(canvas[None, None])
         result = judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)
         result.latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)

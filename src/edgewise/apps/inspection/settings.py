@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from edgewise.apps.inspection.imaging import Fit
+from edgewise.apps.inspection.imaging import Exposure, Fit
 
 
 class InspectionSettings(BaseModel):
@@ -20,6 +20,12 @@ class InspectionSettings(BaseModel):
         "stretch",
         description="'stretch' fills the canvas with the part (one kind of part, cropped to it); "
         "'letterbox' keeps the aspect and mirrors the rest (parts of very different shapes).",
+    )
+    exposure: Exposure = Field(
+        "standardize",
+        description="'standardize' sets every frame to one brightness and contrast before the detector sees it "
+        "(lighting drift is not a defect); 'raw' keeps the grey levels, for parts whose defect is a change of "
+        "brightness of the whole part.",
     )
     edge_margin: int | None = Field(
         None, ge=0,

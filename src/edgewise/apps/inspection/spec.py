@@ -16,7 +16,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from edgewise.apps.inspection.errors import DetectorNotFound
-from edgewise.apps.inspection.imaging import Fit
+import numpy as np
+
+from edgewise.apps.inspection.imaging import Exposure, Fit, Placement, fit_canvas
 
 SPEC_FILE = "detector.json"
 ONNX_FILE = "detector.onnx"
@@ -43,6 +45,8 @@ class DetectorSpec(BaseModel):
     fit: Fit = Field("letterbox", description="How frames are fitted to the canvas (see imaging.fit_canvas); "
                      "detectors saved before this field existed were letterboxed.")
     pad: int = Field(0, description="Mirrored canvas pixels around the part (see imaging.fit_canvas).")
+    exposure: Exposure = Field("raw", description="Grey levels before fitting (see imaging.standardize); "
+                               "detectors saved before this field existed used the raw frame.")
     edge_margin: int = Field(0, description="Canvas pixels along the part's outline left unscored (see postprocess.valid_heat).")
     feature_dim: int
     stride: int
@@ -54,6 +58,10 @@ class DetectorSpec(BaseModel):
     int8: bool = False
     int8_threshold: float | None = Field(None, description="The int8 variant's own calibrated threshold.")
     int8_calibration: Calibration | None = None
+
+    def fit_frame(self, gray: np.ndarray) -> tuple[np.ndarray, Placement]:
+        """A decoded frame -> this detector's canvas and the frame's placement on it."""
+        return fit_canvas(gray, self.image_size, self.pad, self.fit, self.exposure)
 
     def for_variant(self, int8: bool) -> DetectorSpec:
         """The spec as the int8 runtime sees it (its own threshold: quantisation shifts the scores)."""

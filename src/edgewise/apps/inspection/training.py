@@ -25,7 +25,7 @@ import torch
 from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
-from edgewise.apps.inspection.imaging import Fit, Placement, fit_canvas, load_image
+from edgewise.apps.inspection.imaging import Exposure, Fit, Placement, load_image
 from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
 from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
@@ -53,7 +53,7 @@ def load_canvases(paths: Sequence[Path], spec: DetectorSpec) -> tuple[np.ndarray
     """Read images and fit them to ``spec``'s canvas, exactly as the runtime will."""
     canv, places = [], []
     for p in paths:
-        c, pl = fit_canvas(load_image(p), spec.image_size, spec.pad, spec.fit)
+        c, pl = spec.fit_frame(load_image(p))
         canv.append(c)
         places.append(pl)
     return np.stack(canv)[:, None], places
@@ -82,7 +82,7 @@ class TorchDetector:
         return np.concatenate(heats), np.concatenate(feats)
 
     def inspect(self, gray: np.ndarray, image: str | None = None) -> Inspection:
-        canvas, placement = fit_canvas(gray, self.spec.image_size, self.spec.pad, self.spec.fit)
+        canvas, placement = self.spec.fit_frame(gray)
         heat, feats = self.run(canvas[None, None])
         return judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)
 
@@ -190,6 +190,7 @@ def train_detector(
     false_reject_rate: float = 0.01,
     image_size: int = 256,
     fit: Fit = "stretch",
+    exposure: Exposure = "standardize",
     pad: int | None = None,
     edge_margin: int | None = None,
     bank_size: int = 4096,
@@ -215,7 +216,7 @@ def train_detector(
     edge_margin = round(image_size * EDGE_MARGIN_SHARE) if edge_margin is None else edge_margin
     torch.manual_seed(0)
     spec = DetectorSpec(
-        name=name, image_size=image_size, fit=fit, pad=pad, edge_margin=edge_margin, feature_dim=FEATURE_DIM, stride=STRIDE,
+        name=name, image_size=image_size, fit=fit, exposure=exposure, pad=pad, edge_margin=edge_margin, feature_dim=FEATURE_DIM, stride=STRIDE,
         bank_size=0, train_images=len(train), threshold=0.0,
         calibration=Calibration(false_reject_rate=false_reject_rate, images=0, good_score_mean=0, good_score_max=0, rejected_good=0),
     )
