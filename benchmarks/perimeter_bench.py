@@ -29,7 +29,8 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -86,30 +87,42 @@ def quality(samples: Sequence[Sample], spans: Spans) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def text_of_size(samples: Sequence[Sample], size: int) -> str:
+def texts_of_size(samples: Iterable[Sample], size: int) -> Iterator[str]:
+    """Successive texts of ``size`` bytes, each of whole sentences joined by line breaks, its last one cut;
+    when the sentences run out, what is left comes as one shorter text."""
     parts: list[str] = []
     n = 0
     for s in samples:
         parts.append(s.text)
         n += len(s.text.encode()) + 1
         if n >= size:
-            break
-    return "\n".join(parts).encode()[:size].decode("utf-8", "ignore")
+            yield "\n".join(parts).encode()[:size].decode("utf-8", "ignore")
+            parts, n = [], 0
+    if parts:
+        yield "\n".join(parts)
+
+
+def timed(redact: Callable[[str], object], texts: Iterable[str]) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of one redaction of each text, in order.
+
+    CPU time of this process as well: on a shared core, wall time also counts waiting for the core.
+    """
+    wall, cpu = [], []
+    for text in texts:
+        t0, c0 = time.perf_counter(), time.process_time()
+        redact(text)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 def latency(samples: Sequence[Sample], redact: Callable[[str], object]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for label, size, runs in (("1KB", 1024, 200), ("10KB", 10 * 1024, 30), ("100KB", 100 * 1024, 5)):
-        text = text_of_size(samples, size)
+        text = next(texts_of_size(samples, size))
         redact(text)  # warm up
-        times, cpu = [], []
-        for _ in range(runs):
-            t0, c0 = time.perf_counter(), time.process_time()
-            redact(text)
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+        times, cpu = timed(redact, [text] * runs)
         med = statistics.median(times)
-        # CPU time of this process as well: on a shared core, wall time also counts waiting for the core.
         out[label] = {"bytes": len(text.encode()), "median_ms": round(med * 1000, 2),
                       "ms_per_kb": round(med * 1000 / (len(text.encode()) / 1024), 2), "runs": runs,
                       "cpu_median_ms": round(statistics.median(cpu) * 1000, 2)}
@@ -118,28 +131,12 @@ def latency(samples: Sequence[Sample], redact: Callable[[str], object]) -> dict[
 
 def distinct_texts(count: int, size: int = 1024) -> list[str]:
     """``count`` texts of ``size`` bytes from HELDOUT sentences of a seed the quality pass does not use."""
-    texts: list[str] = []
-    samples = iter(generate(HELDOUT, count * size // 40, seed=1))
-    while len(texts) < count:
-        parts, n = [], 0
-        for s in samples:
-            parts.append(s.text)
-            n += len(s.text.encode()) + 1
-            if n >= size:
-                break
-        else:
-            break
-        texts.append("\n".join(parts).encode()[:size].decode("utf-8", "ignore"))
-    return texts
+    return list(islice(texts_of_size(generate(HELDOUT, count * size // 40, seed=1), size), count))
 
 
 def distinct_latency(texts: Sequence[str], redact: Callable[[str], object]) -> dict[str, float]:
     """Each text redacted once, one after the other (as a node meets new requests)."""
-    times = []
-    for text in texts:
-        t0 = time.perf_counter()
-        redact(text)
-        times.append(time.perf_counter() - t0)
+    times, _ = timed(redact, texts)
     return {"texts": len(times), "median_ms": round(statistics.median(times) * 1000, 2),
             "p90_ms": round(statistics.quantiles(times, n=10)[-1] * 1000, 2)}
 

@@ -183,9 +183,9 @@ def _compute_only(vocab: Any, attrs: list[int]) -> None:
     """Make ``vocab`` compute only the lexeme attributes ``attrs`` for words it has not seen.
 
     The shipped pipeline's vocabulary runs some twenty Python functions (flags such as ``like_url``,
-    ``is_stop``, ``lang``) for every new word; the numpy tagger reads four. Fresh words are most of the tokenizer's time
-    on a new text (names, e-mails, numbers), so this saves a tenth of a 1 KB redaction; attributes other
-    than ``attrs`` of new words keep their defaults, and nothing here reads them.
+    ``is_stop``, ``lang``) for every new word; the numpy tagger reads four. Fresh words are most of the
+    tokenizer's time on a new text (names, e-mails, numbers), so this saves a tenth of a 1 KB redaction;
+    attributes other than ``attrs`` of new words keep their defaults, and nothing here reads them.
     """
     keep = set(attrs)
     vocab.lex_attr_getters = {attr: fn for attr, fn in vocab.lex_attr_getters.items() if attr in keep}

@@ -35,6 +35,8 @@ _EXPECTED = ("extract_features", "list2ragged", "hashembed", "maxout", "layernor
 #: From this many tokens on, each distinct feature row is embedded once (:func:`_distinct_rows`); below it,
 #: finding them costs more than it saves (measured: 2% slower at 190 tokens, 6% faster at 380, 20% at 1900).
 DISTINCT_FROM = 256
+
+
 class UnsupportedModel(ValueError):
     """The spaCy tagger is not the HashEmbedCNN + softmax network this module reproduces."""
 
@@ -163,15 +165,6 @@ class NumpyTagger:
             flat += conv(_window(flat, window))
         logits: F32 = flat @ self._out_w + self._out_b  # pad rows too: the same product as thinc's, bit for bit
         return logits[at]
-
-    def scores(self, docs: list[Any]) -> list[F32]:
-        """One (tokens, tags) array of logits per doc; empty docs get an empty array."""
-        if not docs:
-            return []
-        lengths = [len(d) for d in docs]
-        rows = [d.to_array(self.attrs) for d in docs if len(d)]
-        ids = np.concatenate(rows).astype(np.uint64, copy=False) if rows else np.zeros((0, len(self.attrs)), np.uint64)
-        return np.split(self.token_scores(ids, lengths), np.cumsum(lengths)[:-1])
 
 
 def _distinct_rows(ids: NDArray[np.uint64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:

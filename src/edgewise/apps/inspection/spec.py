@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from edgewise.apps.inspection.errors import DetectorNotFound
-import numpy as np
-
 from edgewise.apps.inspection.imaging import Exposure, Fit, Placement, fit_canvas
 
 SPEC_FILE = "detector.json"
