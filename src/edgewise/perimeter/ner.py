@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
+from edgewise.perimeter.fresh_words import compute_only, skip_affixes_of_plain_words
 from edgewise.perimeter.tagger_numpy import NumpyTagger, UnsupportedModel
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "ner_model"
@@ -101,7 +102,9 @@ class NerModel:
             except UnsupportedModel:
                 self._fast = None  # another architecture: thinc runs it
             else:
-                _compute_only(self._nlp.vocab, self._fast.attrs)
+                compute_only(self._nlp.vocab, self._fast.attrs)
+                if self.path.resolve() == SHIPPED_MODEL:
+                    skip_affixes_of_plain_words(self._nlp.tokenizer)
             self.recall_bias = self._recall_bias
         self._strings_at_load = len(self._nlp.vocab.strings)
 
@@ -177,18 +180,6 @@ class NerModel:
                 runs = [t for r in runs if (t := _trim_lower(word, r)) is not None]
             out[k] = [(idx[a], idx[b] + length[b], label) for a, b, label in runs]
         return out
-
-
-def _compute_only(vocab: Any, attrs: list[int]) -> None:
-    """Make ``vocab`` compute only the lexeme attributes ``attrs`` for words it has not seen.
-
-    The shipped pipeline's vocabulary runs some twenty Python functions (flags such as ``like_url``,
-    ``is_stop``, ``lang``) for every new word; the numpy tagger reads four. Fresh words are most of the
-    tokenizer's time on a new text (names, e-mails, numbers), so this saves a tenth of a 1 KB redaction;
-    attributes other than ``attrs`` of new words keep their defaults, and nothing here reads them.
-    """
-    keep = set(attrs)
-    vocab.lex_attr_getters = {attr: fn for attr, fn in vocab.lex_attr_getters.items() if attr in keep}
 
 
 def _token_rows(docs: list[Any], attrs: list[int]) -> tuple[NDArray[np.uint64], list[int]]:

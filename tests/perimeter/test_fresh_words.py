@@ -1,0 +1,63 @@
+"""Words the pipeline meets for the first time are cheaper to handle, and tokenized exactly as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import spacy
+from hypothesis import given, settings as hsettings, strategies as st
+
+from edgewise.perimeter.corpus import HELDOUT, generate
+from edgewise.perimeter.fresh_words import plain, skip_affixes_of_plain_words
+from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel, register_iob_component
+
+register_iob_component()
+_TOKENIZER = spacy.load(SHIPPED_MODEL).tokenizer  # the shipped patterns, unwrapped
+_WRAPPED = spacy.load(SHIPPED_MODEL).tokenizer
+skip_affixes_of_plain_words(_WRAPPED)
+_LETTERS = [chr(c) for c in range(0x110000) if chr(c).isalpha()]
+
+
+def _affixes(word: str) -> tuple[object, object, list[object]]:
+    return (_TOKENIZER.prefix_search(word), _TOKENIZER.suffix_search(word), list(_TOKENIZER.infix_finditer(word)))
+
+
+def test_no_affix_pattern_of_the_shipped_tokenizer_matches_any_letter_of_unicode() -> None:
+    """The shortcut's premise, on all 131,000-odd letters alone and beside an ASCII letter on either side."""
+    assert len(_LETTERS) > 100_000
+    for c in _LETTERS:
+        assert plain(c) and plain("a" + c + "Z")
+        assert _affixes(c) == (None, None, []), repr(c)
+        assert _affixes("a" + c + "Z") == (None, None, []), repr(c)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(word=st.one_of(st.lists(st.sampled_from(_LETTERS), min_size=1, max_size=40).map("".join),
+                      st.from_regex(r"[0-9]{1,30}", fullmatch=True)))
+def test_no_affix_pattern_matches_a_made_up_plain_word(word: str) -> None:
+    assert plain(word)
+    assert _affixes(word) == (None, None, [])
+
+
+def test_words_with_anything_but_letters_are_not_plain() -> None:
+    """Punctuation, units after numbers and other digits keep going through the patterns."""
+    for word in ["Riley,", "5km", "km²", "²", "٣", "O'Neil", "e-mail", "a.b", "x_y", "", " "]:
+        assert not plain(word)
+    assert _TOKENIZER.suffix_search("5km") is not None  # why mixed letters and digits are excluded
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(text=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
+       | st.lists(st.sampled_from(["Anna", "5", "km", ",", ".", "-", "'s", " ", "\n", "@", "x.com", "Łódź", "²", "(",
+                                   ")", "US$", "...", "ﬁ", "ǅ", "3rd", "née"]), max_size=30).map("".join))
+def test_the_wrapped_tokenizer_splits_text_exactly_as_spacy_does(text: str) -> None:
+    assert [(t.text, t.idx) for t in _WRAPPED(text)] == [(t.text, t.idx) for t in _TOKENIZER(text)]
+
+
+def test_the_node_tokenizes_held_out_text_as_spacy_does_and_still_saves_its_patterns(tmp_path: Path) -> None:
+    model = NerModel()
+    for s in generate(HELDOUT, 500, seed=7):
+        assert [(t.text, t.idx) for t in model._nlp.make_doc(s.text)] == [(t.text, t.idx) for t in _TOKENIZER(s.text)]
+    model._nlp.tokenizer.to_disk(tmp_path / "tokenizer")  # spaCy reads the patterns back from the wrappers
+    again = spacy.blank("xx").tokenizer.from_disk(tmp_path / "tokenizer")
+    assert again.suffix_search.__self__.pattern == _TOKENIZER.suffix_search.__self__.pattern
