@@ -9,6 +9,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from edgewise.perimeter.corpus import HELDOUT, generate
 from edgewise.perimeter.corpus.scoring import score
+from edgewise.perimeter import detector as detector_module
 from edgewise.perimeter.detector import PiiDetector
 from edgewise.perimeter.errors import DetectionFailed
 from edgewise.perimeter.recognizers import deny_list_recognizer, pattern_recognizer
@@ -116,3 +117,38 @@ def test_the_shipped_model_finds_names_on_held_out_text(detector: PiiDetector) -
     samples = generate(HELDOUT, 150, seed=11)
     s = score(samples, lambda t: [(e.start, e.end, e.type) for e in detector.detect(t)], {"PERSON"})
     assert s.per_type()["PERSON"]["recall"] >= 0.6
+
+
+SPLIT_CASES = [
+    "write to: anna.kowalska@exam ple.com, today",  # broken inside the domain: only the squeezed pass sees it
+    "write to anna.kowalska@example.com today",  # found by the normal pass: nothing to search again
+    "write to anna [ a t ] example [dot] com today",  # a spelled-out "at" that whitespace breaks up
+    "Wire to GB82 WEST\n1234 5698 7654 32 now",  # an IBAN broken by a line break
+    "Wire to GB82WEST12345698765432 now, cc a@b.co",  # both kinds found by the normal pass
+    "ab12 and cd34 x@y",  # IBAN heads and an @ that are no identifiers
+    " ".join(f"10.0.0.{i}" for i in range(80)) + " mail bob@example.org and bob@exam ple.org",  # > 64 validated
+]
+
+
+@pytest.mark.parametrize("text", SPLIT_CASES + [s.text for s in generate(HELDOUT, 150, seed=21)])
+def test_skipping_the_squeezed_pass_changes_no_finding(
+    structured_detector: PiiDetector, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """The squeezed pass is skipped when all it could add is already covered; forced, it finds nothing more."""
+    skipped = structured_detector.detect(text)
+    monkeypatch.setattr(detector_module, "_all_inside", lambda *_: False)
+    assert structured_detector.detect(text) == skipped
+
+
+def test_the_squeezed_pass_runs_only_when_it_can_add_something(
+    structured_detector: PiiDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = detector_module.squeeze
+    monkeypatch.setattr(detector_module, "squeeze", lambda t: calls.append(t) or real(t))
+    assert types_in(structured_detector, SPLIT_CASES[1]) == [("EMAIL", "anna.kowalska@example.com")]
+    assert types_in(structured_detector, SPLIT_CASES[4])[0][0] == "IBAN"
+    assert calls == []
+    assert ("EMAIL", "anna.kowalska@exam ple.com") in types_in(structured_detector, SPLIT_CASES[0])
+    assert ("IBAN", "GB82 WEST\n1234 5698 7654 32") in types_in(structured_detector, SPLIT_CASES[3])
+    assert len(calls) == 2

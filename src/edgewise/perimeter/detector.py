@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from edgewise.perimeter.encoded import encoded_fragments
@@ -24,6 +24,7 @@ from edgewise.perimeter.recognizers import (
     Recognizer,
     deny_list_recognizer,
     emails,
+    iban_heads,
     pattern_recognizer,
     split_ibans,
 )
@@ -32,6 +33,8 @@ from edgewise.perimeter.squeezed import squeeze
 
 MAX_DECODE_DEPTH = 2
 _AT_LIKE = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", re.IGNORECASE)
+#: What becomes a spelled-out "at" once whitespace is squeezed out ("[ a t ]" -> "[at]").
+_SPACED_AT_LIKE = re.compile(r"[\[\(\{]\s*a\s*t\s*[\]\)\}]", re.IGNORECASE)
 _IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", re.IGNORECASE)
 
 
@@ -43,6 +46,28 @@ class Entity:
     start: int
     end: int
     value: str
+
+
+def _all_inside(positions: Iterable[int], covered: list[tuple[int, int, str]], type_: str) -> bool:
+    """Is each of ``positions`` inside a span of ``type_`` in ``covered``, in sight of :func:`_overlaps_same_type`?
+
+    The squeezed pass (:meth:`PiiDetector._squeezed_findings`) uses it to skip searches whose every hit would
+    be dropped: an e-mail found on the squeezed text holds an ``@`` of the text (when no spelled-out "at" is
+    there, even across whitespace), and a split IBAN starts at an IBAN head of the text. A hit over a position
+    inside a validated same-type span is dropped by :func:`_overlaps_same_type`, which looks at the last 64
+    spans only: hence at most 64.
+    """
+    if len(covered) > 64:
+        return False
+    spans = [(a, b) for a, b, t in covered if t == type_]
+    return all(any(a <= p < b for a, b in spans) for p in positions)
+
+
+def _at_signs(text: str) -> Iterator[int]:
+    at = text.find("@")
+    while at != -1:
+        yield at
+        at = text.find("@", at + 1)
 
 
 def _overlaps_same_type(covered: list[tuple[int, int, str]], starts: list[int], a: int, b: int, type_: str) -> bool:
@@ -123,13 +148,19 @@ class PiiDetector:
         A hit counts only if it ends at a token boundary of the view and is not
         already covered by a validated same-type finding of the normal pass.
         """
-        if not ("@" in t or _AT_LIKE.search(t) or _IBAN_LIKE.search(t)):
+        covered = sorted((g.start, g.end, g.type) for g in found if g.priority >= PRIORITY_VALIDATED)
+        # searched again unless every identifier the squeezed text can hold was found by the normal pass
+        want_emails = _AT_LIKE.search(t) is not None or "@" in t and (
+            _SPACED_AT_LIKE.search(t) is not None or not _all_inside(_at_signs(t), covered, "EMAIL"))
+        want_ibans = _IBAN_LIKE.search(t) is not None and not _all_inside(iban_heads(t), covered, "IBAN")
+        if not (want_emails or want_ibans):
             return []
         squeezed, index = squeeze(t)
         extra: list[Finding] = []
-        candidates = list(emails(squeezed)) + list(split_ibans(t, squeezed, index))
+        candidates = list(emails(squeezed)) if want_emails else []
+        if want_ibans:
+            candidates += split_ibans(t, squeezed, index)
         check()
-        covered = sorted((g.start, g.end, g.type) for g in found if g.priority >= PRIORITY_VALIDATED)
         starts = [c[0] for c in covered]
         for f in candidates:
             a, b = index[f.start], index[f.end - 1] + 1

@@ -175,14 +175,19 @@ STRUCTURED: tuple[Recognizer, ...] = (
 _IBAN_HEAD = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}", _I)
 
 
+def iban_heads(text: str) -> Iterator[int]:
+    """Where something that looks like the start of an IBAN (two letters, two digits) begins a word."""
+    return (m.start() for m in _IBAN_HEAD.finditer(text))
+
+
 def split_ibans(text: str, squeezed: str, index: SqueezedIndex) -> Iterator[Finding]:
     """IBANs broken by line breaks or odd spacing, found on the whitespace-squeezed view.
 
     ``index`` maps squeezed positions to ``text``. Each candidate starts at a
     token of ``text`` that looks like an IBAN head and must end at a token end.
     """
-    for m in _IBAN_HEAD.finditer(text):
-        s = index.squeezed_pos(m.start())
+    for head in iban_heads(text):
+        s = index.squeezed_pos(head)
         if s is None:
             continue
         compact = squeezed[s : s + 34].upper()
@@ -211,4 +216,4 @@ def deny_list_recognizer(terms: list[str]) -> Recognizer | None:
     return pattern_recognizer("DENY_LIST", r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
-__all__ = ["STRUCTURED", "Recognizer", "deny_list_recognizer", "emails", "pattern_recognizer", "split_ibans"]
+__all__ = ["STRUCTURED", "Recognizer", "deny_list_recognizer", "emails", "iban_heads", "pattern_recognizer", "split_ibans"]
