@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Structured identifiers checked by a validator beat pattern-only hits, which beat the NER model.
 PRIORITY_VALIDATED = 3
@@ -11,8 +11,13 @@ PRIORITY_PATTERN = 2
 PRIORITY_MODEL = 1
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
+class Finding(NamedTuple):
+    """A typed span ``[start, end)``; compared and sorted as the tuple ``(start, end, type, priority)``.
+
+    A named tuple rather than a frozen dataclass: a 1 KB request makes some 70, and a frozen dataclass
+    costs twice as much to build (its ``__init__`` goes through ``object.__setattr__`` field by field).
+    """
+
     start: int
     end: int
     type: str
