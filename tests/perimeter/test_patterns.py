@@ -49,3 +49,24 @@ def test_the_fast_pattern_matches_like_the_plain_one_on_the_corpus(name: str) ->
 def test_the_fast_pattern_matches_like_the_plain_one_on_made_up_text(name: str, parts: list[str]) -> None:
     text = "".join(parts)
     assert spans(getattr(r, name), text) == spans(PLAIN[name], text)
+
+
+HINTED = {"_IPV6": "_IPV6_HINT", "_MAC": "_MAC_HINT"}
+
+
+@pytest.mark.parametrize("name", sorted(HINTED))
+@hsettings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from([*PIECES, "a", "f", "F", "ab", "0a", "::", "-", "."]), max_size=40))
+def test_every_match_holds_the_hint_that_lets_a_text_skip_the_pattern(name: str, parts: list[str]) -> None:
+    pattern, hint = getattr(r, name), getattr(r, HINTED[name])
+    for m in pattern.finditer("".join(parts)):
+        assert hint.search(m.group(0)), m.group(0)
+
+
+@pytest.mark.parametrize("text", ["fe80::1%eth0 up", "2001:db8::8a2e:370:7334", "::1", "00-1B-44-11-3A-B7",
+                                  "00:1b:44:11:3a:b7", "001b.4411.3ab7", "at 10:45 on 2024-05-12"])
+def test_the_hinted_recognizers_find_what_the_plain_scan_finds(text: str) -> None:
+    with_hints = list(r.ip_addresses(text)) + list(r.mac_addresses(text))
+    plain = [m.span() for m in r._IPV6.finditer(text)] + [m.span() for m in r._MAC.finditer(text)]
+    assert {(f.start, f.end) for f in with_hints} >= {s for s in plain if s != (0, 0)}
+    assert r._IPV6_HINT.search("no colons here") is None and not list(r.ip_addresses("no colons here"))

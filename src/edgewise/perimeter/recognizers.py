@@ -39,6 +39,12 @@ _AT_WORD = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", _I)
 _URL = re.compile(r"(?=[hfw])\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]{2,2048}", _I)
 _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%\w+)?(?![\w:])", _I)
+# Hints: a cheap search (it begins with a literal or a class the engine scans for in C) for a substring
+# that every match of a costly pattern holds; a text without it skips that pattern. An IPv6 address starts
+# with two colons at most four hex digits apart; a MAC address holds two separators two hex digits apart,
+# or two dots four apart. ``tests/perimeter/test_patterns.py`` checks that no match lacks its hint.
+_IPV6_HINT = re.compile(r":[0-9a-f]{0,4}:", _I)
+_MAC_HINT = re.compile(r"[:-][0-9a-f]{2}[:-]|\.[0-9a-f]{4}\.", _I)
 _MAC = re.compile(
     r"(?<![\w:.-])(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})(?![\w:.-])", _I
 )
@@ -84,6 +90,8 @@ def ip_addresses(text: str) -> Iterator[Finding]:
     for m in _IPV4.finditer(text):
         if ip_ok(m.group(0)):
             yield Finding(m.start(), m.end(), "IP_ADDRESS", PRIORITY_VALIDATED)
+    if not _IPV6_HINT.search(text):
+        return
     for m in _IPV6.finditer(text):
         value = m.group(0).split("%")[0]
         if value.count(":") >= 2 and ip_ok(value):
@@ -91,6 +99,8 @@ def ip_addresses(text: str) -> Iterator[Finding]:
 
 
 def mac_addresses(text: str) -> Iterator[Finding]:
+    if not _MAC_HINT.search(text):
+        return
     for m in _MAC.finditer(text):
         yield Finding(m.start(), m.end(), "MAC_ADDRESS", PRIORITY_VALIDATED)
 
