@@ -150,8 +150,8 @@ class PiiDetector:
         """
         covered = sorted((g.start, g.end, g.type) for g in found if g.priority >= PRIORITY_VALIDATED)
         # searched again unless every identifier the squeezed text can hold was found by the normal pass
-        want_emails = _AT_LIKE.search(t) is not None or "@" in t and (
-            _SPACED_AT_LIKE.search(t) is not None or not _all_inside(_at_signs(t), covered, "EMAIL"))
+        want_emails = _AT_LIKE.search(t) is not None or (
+            "@" in t and (_SPACED_AT_LIKE.search(t) is not None or not _all_inside(_at_signs(t), covered, "EMAIL")))
         want_ibans = _IBAN_LIKE.search(t) is not None and not _all_inside(iban_heads(t), covered, "IBAN")
         if not (want_emails or want_ibans):
             return []

@@ -226,4 +226,6 @@ def deny_list_recognizer(terms: list[str]) -> Recognizer | None:
     return pattern_recognizer("DENY_LIST", r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
-__all__ = ["STRUCTURED", "Recognizer", "deny_list_recognizer", "emails", "iban_heads", "pattern_recognizer", "split_ibans"]
+__all__ = [
+    "STRUCTURED", "Recognizer", "deny_list_recognizer", "emails", "iban_heads", "pattern_recognizer", "split_ibans",
+]
