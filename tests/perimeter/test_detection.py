@@ -7,9 +7,9 @@ import time
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
+from edgewise.perimeter import detector as detector_module
 from edgewise.perimeter.corpus import HELDOUT, generate
 from edgewise.perimeter.corpus.scoring import score
-from edgewise.perimeter import detector as detector_module
 from edgewise.perimeter.detector import PiiDetector
 from edgewise.perimeter.errors import DetectionFailed
 from edgewise.perimeter.recognizers import deny_list_recognizer, pattern_recognizer
