@@ -113,4 +113,3 @@ def test_the_edge_margin_leaves_the_outline_unscored_but_not_the_surface() -> No
     heat[:] = 0.0
     heat[95, 95] = 50.0  # outside the part (padding): never scored
     assert image_score(heat, pl) == 0.0
-

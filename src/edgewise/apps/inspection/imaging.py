@@ -206,4 +206,7 @@ def list_images(paths: list[Path]) -> list[Path]:
     return [f for f in out if not (f.suffix.lower() == ".png" and f.with_suffix("") in stems_with_jpg)]
 
 
-__all__ = ["EXPOSURE_STD", "IMAGE_SUFFIXES", "Exposure", "Fit", "Placement", "decode_image", "fit_canvas", "letterbox", "list_images", "load_image", "standardize", "stretch"]
+__all__ = [
+    "EXPOSURE_STD", "IMAGE_SUFFIXES", "Exposure", "Fit", "Placement", "decode_image", "fit_canvas", "letterbox",
+    "list_images", "load_image", "standardize", "stretch",
+]

@@ -216,7 +216,8 @@ def train_detector(
     edge_margin = round(image_size * EDGE_MARGIN_SHARE) if edge_margin is None else edge_margin
     torch.manual_seed(0)
     spec = DetectorSpec(
-        name=name, image_size=image_size, fit=fit, exposure=exposure, pad=pad, edge_margin=edge_margin, feature_dim=FEATURE_DIM, stride=STRIDE,
+        name=name, image_size=image_size, fit=fit, exposure=exposure, pad=pad, edge_margin=edge_margin,
+        feature_dim=FEATURE_DIM, stride=STRIDE,
         bank_size=0, train_images=len(train), threshold=0.0,
         calibration=Calibration(false_reject_rate=false_reject_rate, images=0, good_score_mean=0, good_score_max=0, rejected_good=0),
     )
