@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from edgewise.perimeter.chunk_cache import ChunkCache, chunkwise
 from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
 from edgewise.perimeter.fresh_words import compute_only, skip_affixes_of_plain_words
 from edgewise.perimeter.tagger_numpy import NumpyTagger, UnsupportedModel
@@ -93,6 +94,7 @@ class NerModel:
         self._nlp: Any = spacy.load(self.path)
         self._tagger: Any = None
         self._fast: NumpyTagger | None = None
+        self._chunks: ChunkCache | None = None
         if "ner" not in self._nlp.pipe_names:
             self._tagger = self._nlp.get_pipe("tagger")
             self._labels = [_tag_label(t) for t in self._tagger.labels]
@@ -105,6 +107,8 @@ class NerModel:
                 compute_only(self._nlp.vocab, self._fast.attrs)
                 if self.path.resolve() == SHIPPED_MODEL:
                     skip_affixes_of_plain_words(self._nlp.tokenizer)
+                if chunkwise(self._nlp.tokenizer):
+                    self._chunks = ChunkCache(self._nlp.tokenizer, self._fast)
             self.recall_bias = self._recall_bias
         self._strings_at_load = len(self._nlp.vocab.strings)
 
@@ -153,26 +157,34 @@ class NerModel:
     def _tagged(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         """Spans from the tagger's biased per-token argmax; only the entity tokens are touched in Python.
 
-        All ``texts`` go through the network and the argmax together, from one array of token rows
-        (:func:`_token_rows`); entity tokens are then handed to their text, and words are read from the text
-        by offset: per text, numpy calls and spaCy objects cost more than the network on a 1 KB request.
+        All ``texts`` go through the network and the argmax together, from one array of embedded token rows
+        (``chunk_cache``, or :func:`_token_rows` for a pipeline it does not fit); entity tokens are then handed
+        to their text, and words are read from the text by offset: per text, numpy calls and spaCy objects cost
+        more than the network on a 1 KB request.
         """
-        docs = [self._nlp.make_doc(t) for t in texts]
-        rows, counts = _token_rows(docs, self._fast.attrs if self._fast is not None else [])
         out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-        if not len(rows):
-            return out
-        if self._fast is not None:
-            scores = self._fast.token_scores(rows[:, :-2], counts)
+        if self._chunks is not None:
+            embedded = self._chunks.embed(texts)
+            counts, idx, length = embedded.counts, embedded.idx, embedded.length
+            if not idx:
+                return out
+            scores = self._fast.scores(embedded.rows, counts)  # type: ignore[union-attr]
         else:
-            scores = np.concatenate([np.asarray(s) for s in self._tagger.model.predict([d for d in docs if len(d)])])
+            docs = [self._nlp.make_doc(t) for t in texts]
+            rows, counts = _token_rows(docs, self._fast.attrs if self._fast is not None else [])
+            if not len(rows):
+                return out
+            idx, length = rows[:, -2].tolist(), rows[:, -1].tolist()
+            if self._fast is not None:
+                scores = self._fast.token_scores(rows[:, :-2], counts)
+            else:
+                scores = np.concatenate([np.asarray(s) for s in self._tagger.model.predict([d for d in docs if len(d)])])
         ids = (scores + self._bias).argmax(axis=1)
         found = np.flatnonzero(self._is_entity[ids])
         owners = np.searchsorted(np.cumsum(counts), found, side="right").tolist()
         tokens: dict[int, list[tuple[int, str]]] = {}
         for g, k, tag in zip(found.tolist(), owners, ids[found].tolist(), strict=True):
             tokens.setdefault(k, []).append((g, self._labels[tag]))
-        idx, length = rows[:, -2].tolist(), rows[:, -1].tolist()
         for k, tagged in tokens.items():
             runs = _runs(tagged)
             if self.case_rule and _mixed_case(texts[k]):

@@ -130,13 +130,17 @@ class NumpyTagger:
         self._out_w = np.ascontiguousarray(soft.get_param("W").T, dtype=np.float32)
         self._out_b = np.asarray(soft.get_param("b"), dtype=np.float32)
 
-    def _embed(self, ids: NDArray[np.uint64]) -> F32:
-        """Hash embeddings and the mixing layer: thinc hashes each feature 4 times into its table and sums.
+    def embed(self, ids: NDArray[np.uint64]) -> F32:
+        """Hash embeddings and the mixing layer, per token: thinc hashes each feature 4 times into its table
+        and sums.
 
-        All 16 rows per token are gathered in one ``take`` (the table is larger than the cache, so the
-        gather is what costs) and summed over the first axis, which adds them one after the other in
-        the order thinc does.
+        A token's row depends on its own feature row ``ids[i]`` alone, bit for bit, whatever else is in
+        ``ids``: rows may be computed once and reused (:func:`_distinct_rows`, ``chunk_cache``). All 16 rows
+        per token are gathered in one ``take`` (the table is larger than the cache, so the gather is what
+        costs) and summed over the first axis, which adds them one after the other in the order thinc does.
         """
+        if not len(ids):
+            return np.zeros((0, self.width), dtype=np.float32)
         columns = np.ascontiguousarray(ids.T)
         hashed = np.stack([self._ops.hash(c, seed) for c, (_, seed) in zip(columns, self._tables, strict=True)])
         rows = hashed % self._sizes + self._offsets  # (columns, tokens, 4 hashes): rows of the stacked table
@@ -145,21 +149,29 @@ class NumpyTagger:
         y += self._mix.b
         return self._mix.activate(y)
 
+    @property
+    def width(self) -> int:
+        """Length of an embedded token row (:meth:`embed`)."""
+        return self._mix.n_out
+
     def token_scores(self, ids: NDArray[np.uint64], lengths: list[int]) -> F32:
         """Logits (tokens, tags) from the feature rows ``ids`` (values of :attr:`attrs`, one row per token) of
         docs of ``lengths`` tokens, one doc after the other."""
+        if len(ids) < DISTINCT_FROM:
+            return self.scores(self.embed(ids), lengths)
+        distinct, inverse = _distinct_rows(ids)
+        return self.scores(self.embed(ids[distinct])[inverse], lengths)
+
+    def scores(self, embedded: F32, lengths: list[int]) -> F32:
+        """Logits (tokens, tags) from the embedded token rows (:meth:`embed`) of docs of ``lengths`` tokens."""
         lengths = [n for n in lengths if n]
         if not lengths:
             return np.zeros((0, len(self._out_b)), dtype=np.float32)
         # thinc's layout for the convolutions: ``pad`` zero rows before, between and after the docs
-        pad, tokens = self._pad, len(ids)
+        pad, tokens = self._pad, len(embedded)
         at = np.arange(tokens) + np.repeat(pad * np.arange(1, len(lengths) + 1), lengths)
         flat = np.zeros((tokens + pad * (len(lengths) + 1), self._mix.n_out), dtype=np.float32)
-        if tokens < DISTINCT_FROM:
-            flat[at] = self._embed(ids)
-        else:
-            distinct, inverse = _distinct_rows(ids)
-            flat[at] = self._embed(ids[distinct])[inverse]
+        flat[at] = embedded
         window = np.zeros((len(flat), 3 * flat.shape[1]), dtype=np.float32)  # one buffer for every layer
         for conv in self._convs:
             flat += conv(_window(flat, window))

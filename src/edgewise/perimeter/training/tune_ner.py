@@ -36,15 +36,15 @@ def _memoized(ner: NerModel) -> NerModel:
     memo: dict[tuple[bytes, tuple[int, ...]], Any] = {}
     fast = ner._fast
     if fast is not None:
-        compute = fast.token_scores
+        compute = fast.scores
 
-        def token_scores(ids: Any, lengths: list[int]) -> Any:
-            key = (ids.tobytes(), tuple(lengths))
+        def scores(embedded: Any, lengths: list[int]) -> Any:
+            key = (embedded.tobytes(), tuple(lengths))
             if key not in memo:
-                memo[key] = compute(ids, lengths)
+                memo[key] = compute(embedded, lengths)
             return memo[key]
 
-        setattr(fast, "token_scores", token_scores)
+        setattr(fast, "scores", scores)
     return ner
 
 
