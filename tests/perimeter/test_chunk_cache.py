@@ -11,7 +11,7 @@ import spacy
 from hypothesis import given, settings as hsettings, strategies as st
 from spacy.attrs import IDX, LENGTH
 
-from edgewise.perimeter.chunk_cache import ChunkCache, chunks, chunkwise
+from edgewise.perimeter.chunk_cache import SEPARATOR, ChunkCache, _boundary_tokens, chunks, chunkwise
 from edgewise.perimeter.corpus import DEV, HELDOUT, generate
 from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel, _segments
 
@@ -114,6 +114,20 @@ def test_the_cache_is_used_only_where_tokenizing_goes_chunk_by_chunk() -> None:
     tokenizer.add_special_case("New York", [{"ORTH": "New York"}])  # a rule across a space: chunks interact
     assert not chunkwise(tokenizer)
     assert not chunkwise(lambda text: None)
+    assert len(_TOKENIZER(SEPARATOR.strip())) == 1  # one token, in no special case
+    assert SEPARATOR.strip() not in _boundary_tokens(_TOKENIZER)[0] | _boundary_tokens(_TOKENIZER)[1]
+
+
+@pytest.mark.parametrize("text", ["( :)5", "x( :)5 y", "8 )", ":- )", "a .", "Tel: (915)678-9014", ":) :)", "( :)5\n:)5"])
+def test_special_cases_that_cross_chunks_are_tokenized_as_spacy_does(text: str) -> None:
+    """``( :)5`` holds ``( :`` (the emoticon ``(:`` across a space), so spaCy leaves ``:)`` of ``:)5`` split."""
+    cache = ChunkCache(_TOKENIZER, _MODEL._fast)
+    for texts in ([text], [":)5", "(", text], [text, text]):
+        got = cache.embed(texts)
+        every = np.concatenate([_rows(t) for t in texts])
+        assert got.idx == every[:, -2].tolist() and got.length == every[:, -1].tolist()
+        assert np.array_equal(got.rows, _MODEL._fast.embed(every[:, :-2]))
+    assert [t.text for t in _TOKENIZER("( :)5")] != [t.text for t in _TOKENIZER(":)5")][-2:]  # why it matters
 
 
 @pytest.mark.parametrize("text", ["", " ", "a", "  a  b ", "\ta\n", "a\xa0b", "x  "])

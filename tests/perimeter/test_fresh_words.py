@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 import spacy
 from hypothesis import given, settings as hsettings, strategies as st
 
 from edgewise.perimeter.corpus import HELDOUT, generate
-from edgewise.perimeter.fresh_words import plain, skip_affixes_of_plain_words
+from edgewise.perimeter.fresh_words import _suffix_width, plain, search_suffixes_at_the_end, skip_affixes_of_plain_words
 from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel, register_iob_component
 
 register_iob_component()
 _TOKENIZER = spacy.load(SHIPPED_MODEL).tokenizer  # the shipped patterns, unwrapped
 _WRAPPED = spacy.load(SHIPPED_MODEL).tokenizer
+assert search_suffixes_at_the_end(_WRAPPED)
 skip_affixes_of_plain_words(_WRAPPED)
 _LETTERS = [chr(c) for c in range(0x110000) if chr(c).isalpha()]
 
@@ -47,7 +50,7 @@ def test_words_with_anything_but_letters_are_not_plain() -> None:
 
 
 _PIECES = ["Anna", "5", "km", ",", ".", "-", "'s", " ", "\n", "@", "x.com", "Łódź", "²", "(", ")", "US$", "...", "ﬁ",
-           "ǅ", "3rd", "née"]
+           "ǅ", "3rd", "née", "اكواب", "km/h", "……", "°C", "!", "»", ":", "a1b2:c3d4"]
 
 
 @hsettings(max_examples=200, deadline=None)
@@ -64,3 +67,31 @@ def test_the_node_tokenizes_held_out_text_as_spacy_does_and_still_saves_its_patt
     model._nlp.tokenizer.to_disk(tmp_path / "tokenizer")  # spaCy reads the patterns back from the wrappers
     again = spacy.blank("xx").tokenizer.from_disk(tmp_path / "tokenizer")
     assert again.suffix_search.__self__.pattern == _TOKENIZER.suffix_search.__self__.pattern
+
+
+def _span(match: object) -> tuple[int, int] | None:
+    return None if match is None else match.span()  # type: ignore[attr-defined]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(word=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+       | st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_the_suffix_search_from_near_the_end_finds_what_the_full_search_finds(word: str) -> None:
+    assert _span(_WRAPPED.suffix_search(word)) == _span(_TOKENIZER.suffix_search(word))
+
+
+@pytest.mark.parametrize("word", ["5اكواب", "x5اكواب", "xx5اكواب\n", "ab.....\n", "5km/h", "a" * 30 + ".....", "...",
+                                  "..\n", "x.\n", "5km\n", "a.." + "b" * 20 + "..", "……", "", ".", "(" * 12 + ")" * 12])
+def test_the_widest_and_the_unbounded_suffixes_are_found_from_near_the_end(word: str) -> None:
+    """The shipped patterns' widest suffix is a five-letter unit after a digit; runs of periods have no bound."""
+    assert _span(_WRAPPED.suffix_search(word)) == _span(_TOKENIZER.suffix_search(word))
+    pattern = _TOKENIZER.suffix_search.__self__
+    assert _suffix_width(pattern.pattern, pattern.flags) == 5
+
+
+def test_a_suffix_pattern_of_another_shape_is_left_alone() -> None:
+    assert _suffix_width(r"a+$|b$", 0) is None  # unbounded, and not a run of periods
+    assert _suffix_width(r"ab|c$", 0) is None  # an alternative not anchored at the end
+    tokenizer = spacy.blank("en").tokenizer
+    tokenizer.suffix_search = re.compile(r"x+$").search
+    assert not search_suffixes_at_the_end(tokenizer) and tokenizer.suffix_search.__self__.pattern == r"x+$"

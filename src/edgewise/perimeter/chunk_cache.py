@@ -1,25 +1,31 @@
 """What the shipped tokenizer and the tagger's embedding layer make of each chunk of text, kept for reuse.
 
-Why: on 1 KB of new text most words have been seen before, yet spaCy's
-tokenizer still costs some 25 us per line and 3 us per token (a Doc per line,
-cache lookups in a vocabulary scattered over memory), reading the tokens'
-features costs another 0.2 ms, and embedding them (hashing, gathering 16 table
+Why: in 1 KB of new text, some 150 of 170 chunks (about the words) have been
+seen before, yet spaCy tokenized every line anew (a Doc per line, lookups in a
+vocabulary scattered over memory: some 0.4 ms for the seen part), reading the
+tokens' features cost 0.2 ms and embedding them (hashing, gathering 16 table
 rows per token, the mixing layer) 0.5 ms. None of it depends on anything but
-the chunk itself, so each is done once per chunk and its embedded rows are
-kept.
+the chunk itself, so it is done once per chunk, and the embedded rows are kept.
+What is left per request is the new chunks (spaCy and the embedding, for about
+20 chunks) and the network's convolutions over the whole text.
 
 A chunk is what spaCy's tokenizer splits on its own: a run of non-space
 characters, or a run of whitespace (less the single space that ends a token).
-spaCy tokenizes each chunk independently of its neighbours (special cases that
-span chunks never apply: no rule of the shipped tokenizer holds whitespace),
-and a token's embedded row depends on its own features alone, so the rows
-of a text are its chunks' rows one after the other: exactly what tokenizing the
-whole text and embedding every token gives, bit for bit.
-``tests/perimeter/test_chunk_cache.py`` checks that on the corpora and on
-generated text.
+spaCy tokenizes each chunk on its own, then looks over the whole text for
+special cases (emoticons such as ``:)``) split into several tokens, and merges
+them. That last step sees across chunks: in ``( :)5`` it finds ``( :`` (the
+emoticon ``(:`` with a space inside, which it leaves alone) and therefore skips
+the ``:)`` that it merges in ``:)5`` alone. So a text whose chunks meet where
+such a special case could cross (a chunk ending in a token that begins one, the
+next starting with a token that continues it; :func:`_boundary_tokens`) is
+tokenized whole, as before. Every other text's tokens are its chunks' tokens
+one after the other, and a token's embedded row depends on its own features
+alone: exactly what tokenizing the whole text and embedding every token gives,
+bit for bit. ``tests/perimeter/test_chunk_cache.py`` checks that on the corpora
+and on generated text built from the special cases.
 
-New chunks of a request are tokenized together in one call (joined by single
-spaces, which the tokenizer drops), whitespace chunks one by one.
+New chunks of a request are tokenized together in one call, each between
+separators that no special case holds; whitespace chunks one by one.
 
 The cache keeps the chunks it has seen, names among them, in memory; it holds
 at most :data:`CAPACITY` token rows and is emptied when full (and with the
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -37,8 +44,10 @@ from numpy.typing import NDArray
 
 from edgewise.perimeter.tagger_numpy import F32, NumpyTagger
 
-#: Token rows kept at most (48 floats each: 12 MB), some 60,000 distinct chunks.
+#: Token rows kept at most, some 60,000 distinct chunks: 14 MB (48 floats and 25 bytes of offsets per row).
 CAPACITY = 65_536
+#: Put between new chunks tokenized together: a private-use character, one token that no special case holds.
+SEPARATOR = " \ue000 "
 _RUNS = re.compile(r"\S+|\s+")
 
 
@@ -70,14 +79,49 @@ def chunks(text: str) -> tuple[list[str], list[int] | None]:
 
 
 def chunkwise(tokenizer: Any) -> bool:
-    """Is ``tokenizer`` spaCy's rule-based ``Tokenizer`` with no special case that spans chunks?
+    """Is ``tokenizer`` spaCy's rule-based ``Tokenizer`` with no special case holding whitespace or the
+    separator?
 
-    Only then does tokenizing a text give its chunks' tokens one after the other (see the module docstring).
+    Only then are a text's tokens its chunks' tokens, but where :func:`_boundary_tokens` says they may not be.
     """
     from spacy.tokenizer import Tokenizer
 
     return type(tokenizer) is Tokenizer and not any(
-        len(rule) > 1 and any(c.isspace() for c in rule) for rule in tokenizer.rules)
+        (len(rule) > 1 and any(c.isspace() for c in rule)) or SEPARATOR.strip() in rule for rule in tokenizer.rules)
+
+
+def _boundary_tokens(tokenizer: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """Token texts that may end, and that may begin, a chunk where a special case crosses into the next one.
+
+    spaCy's tokenizer merges, over the whole text, special cases that its affix rules split into several
+    tokens (the rules that have an affix; ``Tokenizer.add_special_case``). Such a match crosses a chunk
+    boundary only if the chunk before ends with one of its tokens but the last and the next begins with the
+    token that follows. A chunk's own tokens may already be merged special cases: their texts count on
+    both sides.
+    """
+    from spacy.attrs import ORTH
+    from spacy.tokenizer import Tokenizer
+
+    def matched(rule: str) -> bool:  # spaCy's own test for what goes to its special-case matcher
+        return (not getattr(tokenizer, "faster_heuristics", True) or " " in rule or bool(
+            tokenizer.find_prefix(rule) or tokenizer.find_suffix(rule) or tokenizer.find_infix(rule)))
+
+    bare = Tokenizer(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
+                     suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
+                     token_match=tokenizer.token_match, url_match=tokenizer.url_match)
+    ends: set[str] = set()
+    starts: set[str] = set()
+    for rule, pieces in tokenizer.rules.items():
+        if not matched(rule):
+            continue
+        split = [t.text for t in bare(rule)]
+        ends.update(split[:-1])
+        starts.update(split[1:])
+        merged = {piece.get(ORTH, piece.get("ORTH")) for piece in pieces}
+        ends |= merged
+        starts |= merged
+    # whitespace tokens are special cases of one token: no match crosses them
+    return frozenset(t for t in ends if t and not t.isspace()), frozenset(t for t in starts if t and not t.isspace())
 
 
 @dataclass(frozen=True)
@@ -108,6 +152,10 @@ class ChunkCache:
         self._offset = np.zeros(0, dtype=np.int64)  # of the row's token in its chunk
         self._length = np.zeros(0, dtype=np.int64)  # of the row's token
         self._tokens = np.zeros(0, dtype=np.int64)  # at a chunk's first row: its number of tokens
+        # at a chunk's first row: 1 if its last token may begin a special case crossing into the next chunk,
+        # 2 if its first token may continue one from the chunk before (:func:`_boundary_tokens`)
+        self._edges = np.zeros(0, dtype=np.int8)
+        self._ends, self._starts = _boundary_tokens(tokenizer)
         self._known: dict[str, int] = {}  # chunk -> its first row
 
     def __len__(self) -> int:
@@ -128,10 +176,12 @@ class ChunkCache:
         if not every:
             return Embedded(np.zeros((0, self._tagger.width), dtype=np.float32), [0] * len(texts), [], [])
         known = self._known
-        new = list(set(every).difference(known))
-        if new and not self._learn(new):  # the cache was emptied on the way: some chunks are gone
-            return self._uncached(texts)
-        first = np.fromiter(map(known.__getitem__, every), dtype=np.int64, count=len(every))
+        first = np.fromiter(map(known.get, every, repeat(-1)), dtype=np.int64, count=len(every))  # -1: new
+        if first.min() < 0:
+            unknown = np.flatnonzero(first < 0).tolist()
+            if not self._learn(list({every[i]: None for i in unknown})):  # emptied on the way: chunks are gone
+                return self._uncached(texts)
+            first[unknown] = [known[every[i]] for i in unknown]
         # where each chunk starts in its text: after the previous chunks and one space each, unless irregular
         step = np.fromiter(map(len, every), dtype=np.int64, count=len(every)) + 1
         start = np.cumsum(step) - step
@@ -149,7 +199,29 @@ class ChunkCache:
         idx = start[chunk_of_token] + self._offset[rows]
         before = np.concatenate([[0], np.cumsum(tokens)])
         counts = before[text_end] - before[text_first]
-        return Embedded(self._rows[rows], counts.tolist(), idx.tolist(), self._length[rows].tolist())
+        embedded = Embedded(self._rows[rows], counts.tolist(), idx.tolist(), self._length[rows].tolist())
+        # chunks one space apart in one text, where a special case may cross from one into the next
+        edges = self._edges[first]
+        crossing = (edges[:-1] & 1).astype(bool) & (edges[1:] & 2).astype(bool) & (start[1:] == start[:-1] + step[:-1])
+        crossing &= np.repeat(np.arange(len(texts)), per_text)[1:] == np.repeat(np.arange(len(texts)), per_text)[:-1]
+        if crossing.any():
+            owner = np.repeat(np.arange(len(texts)), per_text)
+            return self._whole(texts, embedded, set(owner[:-1][crossing].tolist()))
+        return embedded
+
+    def _whole(self, texts: list[str], embedded: Embedded, redo: set[int]) -> Embedded:
+        """``embedded`` with the texts numbered ``redo`` tokenized whole and embedded token by token."""
+        bounds = np.cumsum([0, *embedded.counts]).tolist()
+        redone = {k: self._uncached([texts[k]]) for k in redo}
+        parts = [redone[k].rows if k in redone else embedded.rows[bounds[k] : bounds[k + 1]] for k in range(len(texts))]
+        pick = [redone.get(k) for k in range(len(texts))]
+        return Embedded(
+            np.concatenate(parts),
+            [r.counts[0] if r is not None else embedded.counts[k] for k, r in enumerate(pick)],
+            [i for k, r in enumerate(pick) for i in (r.idx if r is not None else embedded.idx[bounds[k] : bounds[k + 1]])],
+            [n for k, r in enumerate(pick)
+             for n in (r.length if r is not None else embedded.length[bounds[k] : bounds[k + 1]])],
+        )
 
     def clear(self) -> None:
         """Forget every chunk (and the words in them)."""
@@ -164,8 +236,11 @@ class ChunkCache:
         groups = [spaced] if spaced else []
         groups += [[c] for c in new if c.isspace()]  # whitespace would merge with the joining spaces
         for group in groups:
-            ids, idx, length = self._features(" ".join(group))
-            starts = np.cumsum([0] + [len(c) + 1 for c in group[:-1]])
+            ids, idx, length = self._features(SEPARATOR.join(group))
+            starts = np.cumsum([0] + [len(c) + len(SEPARATOR) for c in group[:-1]])
+            ends = starts + [len(c) for c in group]
+            keep = np.searchsorted(ends, idx, side="right") == np.searchsorted(starts, idx, side="right") - 1
+            ids, idx, length = ids[keep], idx[keep], length[keep]  # the separators' tokens dropped
             bounds = np.searchsorted(idx, starts)
             if self._used + len(idx) > self.capacity:
                 self.clear()
@@ -181,13 +256,21 @@ class ChunkCache:
         if need > len(self._rows):
             size = min(max(need, 2 * len(self._rows), 1024), self.capacity)
             self._rows = _grown(self._rows, size, used)
-            self._offset, self._length, self._tokens = (_grown(a, size, used)
-                                                        for a in (self._offset, self._length, self._tokens))
-        tokens = np.diff(bounds, append=len(rows))
+            self._offset, self._length, self._tokens, self._edges = (
+                _grown(a, size, used) for a in (self._offset, self._length, self._tokens, self._edges))
+        tokens = np.empty_like(bounds)
+        tokens[:-1] = bounds[1:] - bounds[:-1]
+        tokens[-1] = len(rows) - bounds[-1]
+        offset = idx - np.repeat(starts, tokens)
         self._rows[used:need] = rows
-        self._offset[used:need] = idx - np.repeat(starts, tokens)
+        self._offset[used:need] = offset
         self._length[used:need] = length
         self._tokens[used + bounds] = tokens
+        firsts, lasts = bounds.tolist(), (bounds + tokens - 1).tolist()
+        offset_, length_ = offset.tolist(), length.tolist()
+        self._edges[used + bounds] = [
+            (chunk[offset_[b] : offset_[b] + length_[b]] in self._ends) + 2 * (chunk[offset_[a] : offset_[a] + length_[a]] in self._starts)
+            for chunk, a, b in zip(group, firsts, lasts, strict=True)]
         self._known.update(zip(group, (used + bounds).tolist(), strict=True))
         self._used = need
 
@@ -222,4 +305,4 @@ def _grown(a: NDArray[Any], size: int, keep: int) -> NDArray[Any]:
     return out
 
 
-__all__ = ["CAPACITY", "ChunkCache", "Embedded", "chunks", "chunkwise"]
+__all__ = ["CAPACITY", "SEPARATOR", "ChunkCache", "Embedded", "chunks", "chunkwise"]
