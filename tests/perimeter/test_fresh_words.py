@@ -10,13 +10,20 @@ import spacy
 from hypothesis import given, settings as hsettings, strategies as st
 
 from edgewise.perimeter.corpus import HELDOUT, generate
-from edgewise.perimeter.fresh_words import _suffix_width, plain, search_suffixes_at_the_end, skip_affixes_of_plain_words
+from edgewise.perimeter.fresh_words import (
+    _first_characters,
+    _suffix_width,
+    guard_infixes,
+    plain,
+    search_suffixes_at_the_end,
+    skip_affixes_of_plain_words,
+)
 from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel, register_iob_component
 
 register_iob_component()
 _TOKENIZER = spacy.load(SHIPPED_MODEL).tokenizer  # the shipped patterns, unwrapped
 _WRAPPED = spacy.load(SHIPPED_MODEL).tokenizer
-assert search_suffixes_at_the_end(_WRAPPED)
+assert search_suffixes_at_the_end(_WRAPPED) and guard_infixes(_WRAPPED)
 skip_affixes_of_plain_words(_WRAPPED)
 _LETTERS = [chr(c) for c in range(0x110000) if chr(c).isalpha()]
 
@@ -95,3 +102,38 @@ def test_a_suffix_pattern_of_another_shape_is_left_alone() -> None:
     tokenizer = spacy.blank("en").tokenizer
     tokenizer.suffix_search = re.compile(r"x+$").search
     assert not search_suffixes_at_the_end(tokenizer) and tokenizer.suffix_search.__self__.pattern == r"x+$"
+
+
+def _infixes(tokenizer: object, word: str) -> list[tuple[int, int]]:
+    return [m.span() for m in tokenizer.infix_finditer(word)]  # type: ignore[attr-defined]
+
+
+_ASCII = [chr(c) for c in range(128)]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(word=st.lists(st.sampled_from(_ASCII), max_size=40).map("".join)
+       | st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+       | st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+def test_the_guarded_infix_search_finds_what_the_full_search_finds(word: str) -> None:
+    assert _infixes(_WRAPPED, word) == _infixes(_TOKENIZER, word)
+
+
+def test_every_ascii_character_between_letters_and_digits_splits_as_before() -> None:
+    """Each ASCII character where the infix patterns look: between letters, digits, and a mix."""
+    for c in _ASCII:
+        for word in (f"ab{c}cd", f"12{c}34", f"a1{c}B2", f"{c}x", f"x{c}", f"{c}{c}{c}", f"Ab{c}{c}cD"):
+            assert _infixes(_WRAPPED, word) == _infixes(_TOKENIZER, word), repr(word)
+
+
+def test_first_characters_are_read_from_the_pattern_or_not_at_all() -> None:
+    from re import _parser as sre_parser
+
+    def first(pattern: str) -> list[tuple[int, int]] | None:
+        ranges = _first_characters(list(sre_parser.parse(pattern)))
+        return None if ranges is None else sorted(ranges)
+
+    assert first(r"(?<=[0-9])[+\-](?=[0-9])|\.\.+|x(?:y|z)") == [(43, 43), (45, 45), (46, 46), (120, 120)]
+    assert first(r"(?:ab|c)d") == [(97, 97), (99, 99)]
+    assert first(r"[a-f]") == [(97, 102)]
+    assert first(r"[^a]") is None and first(r"\w") is None and first(r"a?b") is None and first(r"$") is None

@@ -35,7 +35,12 @@ from numpy.typing import NDArray
 
 from edgewise.perimeter.chunk_cache import ChunkCache, chunkwise
 from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
-from edgewise.perimeter.fresh_words import compute_only, search_suffixes_at_the_end, skip_affixes_of_plain_words
+from edgewise.perimeter.fresh_words import (
+    compute_only,
+    guard_infixes,
+    search_suffixes_at_the_end,
+    skip_affixes_of_plain_words,
+)
 from edgewise.perimeter.tagger_numpy import NumpyTagger, UnsupportedModel
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "ner_model"
@@ -107,6 +112,7 @@ class NerModel:
                 compute_only(self._nlp.vocab, self._fast.attrs)
                 if self.path.resolve() == SHIPPED_MODEL:
                     search_suffixes_at_the_end(self._nlp.tokenizer)
+                    guard_infixes(self._nlp.tokenizer)
                     skip_affixes_of_plain_words(self._nlp.tokenizer)
                 if chunkwise(self._nlp.tokenizer):
                     self._chunks = ChunkCache(self._nlp.tokenizer, self._fast)
