@@ -118,7 +118,8 @@ def test_the_cache_is_used_only_where_tokenizing_goes_chunk_by_chunk() -> None:
     assert SEPARATOR.strip() not in _boundary_tokens(_TOKENIZER)[0] | _boundary_tokens(_TOKENIZER)[1]
 
 
-@pytest.mark.parametrize("text", ["( :)5", "x( :)5 y", "8 )", ":- )", "a .", "Tel: (915)678-9014", ":) :)", "( :)5\n:)5"])
+@pytest.mark.parametrize("text", ["( :)5", "x( :)5 y", "8 )", ":- )", "a .", "Tel: (915)678-9014", ":) :)",
+                                  "( :)5\n:)5"])
 def test_special_cases_that_cross_chunks_are_tokenized_as_spacy_does(text: str) -> None:
     """``( :)5`` holds ``( :`` (the emoticon ``(:`` across a space), so spaCy leaves ``:)`` of ``:)5`` split."""
     cache = ChunkCache(_TOKENIZER, _MODEL._fast)

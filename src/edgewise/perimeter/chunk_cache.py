@@ -195,33 +195,29 @@ class ChunkCache:
             rows, chunk_of_token = first, slice(None)
         else:
             chunk_of_token = np.repeat(np.arange(len(every)), tokens)
-            rows = first[chunk_of_token] + (np.arange(len(chunk_of_token)) - (np.cumsum(tokens) - tokens)[chunk_of_token])
+            within = np.arange(len(chunk_of_token)) - (np.cumsum(tokens) - tokens)[chunk_of_token]
+            rows = first[chunk_of_token] + within
         idx = start[chunk_of_token] + self._offset[rows]
         before = np.concatenate([[0], np.cumsum(tokens)])
         counts = before[text_end] - before[text_first]
         embedded = Embedded(self._rows[rows], counts.tolist(), idx.tolist(), self._length[rows].tolist())
         # chunks one space apart in one text, where a special case may cross from one into the next
         edges = self._edges[first]
-        crossing = (edges[:-1] & 1).astype(bool) & (edges[1:] & 2).astype(bool) & (start[1:] == start[:-1] + step[:-1])
-        crossing &= np.repeat(np.arange(len(texts)), per_text)[1:] == np.repeat(np.arange(len(texts)), per_text)[:-1]
+        owner = np.repeat(np.arange(len(texts)), per_text)
+        crossing = (edges[:-1] & 1).astype(bool) & (edges[1:] & 2).astype(bool)
+        crossing &= (start[1:] == start[:-1] + step[:-1]) & (owner[1:] == owner[:-1])
         if crossing.any():
-            owner = np.repeat(np.arange(len(texts)), per_text)
             return self._whole(texts, embedded, set(owner[:-1][crossing].tolist()))
         return embedded
 
     def _whole(self, texts: list[str], embedded: Embedded, redo: set[int]) -> Embedded:
         """``embedded`` with the texts numbered ``redo`` tokenized whole and embedded token by token."""
         bounds = np.cumsum([0, *embedded.counts]).tolist()
-        redone = {k: self._uncached([texts[k]]) for k in redo}
-        parts = [redone[k].rows if k in redone else embedded.rows[bounds[k] : bounds[k + 1]] for k in range(len(texts))]
-        pick = [redone.get(k) for k in range(len(texts))]
-        return Embedded(
-            np.concatenate(parts),
-            [r.counts[0] if r is not None else embedded.counts[k] for k, r in enumerate(pick)],
-            [i for k, r in enumerate(pick) for i in (r.idx if r is not None else embedded.idx[bounds[k] : bounds[k + 1]])],
-            [n for k, r in enumerate(pick)
-             for n in (r.length if r is not None else embedded.length[bounds[k] : bounds[k + 1]])],
-        )
+        parts = [self._uncached([text]) if k in redo else Embedded(
+            embedded.rows[bounds[k] : bounds[k + 1]], [embedded.counts[k]], embedded.idx[bounds[k] : bounds[k + 1]],
+            embedded.length[bounds[k] : bounds[k + 1]]) for k, text in enumerate(texts)]
+        return Embedded(np.concatenate([p.rows for p in parts]), [p.counts[0] for p in parts],
+                        [i for p in parts for i in p.idx], [n for p in parts for n in p.length])
 
     def clear(self) -> None:
         """Forget every chunk (and the words in them)."""
@@ -268,9 +264,11 @@ class ChunkCache:
         self._tokens[used + bounds] = tokens
         firsts, lasts = bounds.tolist(), (bounds + tokens - 1).tolist()
         offset_, length_ = offset.tolist(), length.tolist()
-        self._edges[used + bounds] = [
-            (chunk[offset_[b] : offset_[b] + length_[b]] in self._ends) + 2 * (chunk[offset_[a] : offset_[a] + length_[a]] in self._starts)
-            for chunk, a, b in zip(group, firsts, lasts, strict=True)]
+        def token(chunk: str, row: int) -> str:
+            return chunk[offset_[row] : offset_[row] + length_[row]]
+
+        self._edges[used + bounds] = [(token(chunk, b) in self._ends) + 2 * (token(chunk, a) in self._starts)
+                                      for chunk, a, b in zip(group, firsts, lasts, strict=True)]
         self._known.update(zip(group, (used + bounds).tolist(), strict=True))
         self._used = need
 

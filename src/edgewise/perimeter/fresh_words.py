@@ -221,7 +221,8 @@ def guard_infixes(tokenizer: Any) -> bool:
     ascii_ranges = sorted({(a, min(b, 127)) for a, b in ranges or [] if a <= 127})
     if not ascii_ranges:
         return False
-    charset = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ascii_ranges)
+    charset = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                      for a, b in ascii_ranges)
     first = re.compile(f"[{charset}]", pattern.flags)
     guarded = re.compile(f"(?=[{charset}])(?:{pattern.pattern})", pattern.flags)
     tokenizer.infix_finditer = _Guarded(tokenizer.infix_finditer, first, guarded)

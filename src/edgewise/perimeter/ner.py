@@ -185,7 +185,8 @@ class NerModel:
             if self._fast is not None:
                 scores = self._fast.token_scores(rows[:, :-2], counts)
             else:
-                scores = np.concatenate([np.asarray(s) for s in self._tagger.model.predict([d for d in docs if len(d)])])
+                predicted = self._tagger.model.predict([d for d in docs if len(d)])
+                scores = np.concatenate([np.asarray(s) for s in predicted])
         ids = (scores + self._bias).argmax(axis=1)
         found = np.flatnonzero(self._is_entity[ids])
         owners = np.searchsorted(np.cumsum(counts), found, side="right").tolist()
