@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from edgewise.perimeter.corpus import HELDOUT, generate
 from edgewise.perimeter.corpus.scoring import score
 from edgewise.perimeter.detector import PiiDetector
 from edgewise.perimeter.errors import DetectionFailed
-from edgewise.perimeter.recognizers import deny_list_recognizer, pattern_recognizer
+from edgewise.perimeter.recognizers import deny_list_recognizer, email_could_hold, emails, pattern_recognizer
 from edgewise.perimeter.settings import CustomPattern, PerimeterSettings
 
 
@@ -127,6 +128,9 @@ SPLIT_CASES = [
     "Wire to GB82WEST12345698765432 now, cc a@b.co",  # both kinds found by the normal pass
     "ab12 and cd34 x@y",  # IBAN heads and an @ that are no identifiers
     " ".join(f"10.0.0.{i}" for i in range(80)) + " mail bob@example.org and bob@exam ple.org",  # > 64 validated
+    "sensor AE:39:ED:06:B1:C3 @ 23.0.239.201 offline",  # a lone @: no e-mail can hold it, squeezed or not
+    "mail bob @ example . org or bob @ exa mple . org",  # spaced e-mails: the squeezed pass runs
+    "Konto ab12ßßßßßßßßßßß und DE89 3704 0044\n0532 0130 00",  # upper-cased ß grows; a split IBAN
 ]
 
 
@@ -136,7 +140,10 @@ def test_skipping_the_squeezed_pass_changes_no_finding(
 ) -> None:
     """The squeezed pass is skipped when all it could add is already covered; forced, it finds nothing more."""
     skipped = structured_detector.detect(text)
-    monkeypatch.setattr(detector_module, "_all_inside", lambda *_: False)
+    monkeypatch.setattr(detector_module, "_loose", lambda positions, *_: list(positions))
+    monkeypatch.setattr(detector_module, "email_could_hold", lambda *_: True)
+    monkeypatch.setattr(detector_module, "iban_could_start", lambda *_: True)
+    monkeypatch.setattr(detector_module, "_IBAN_LIKE", re.compile(""))
     assert structured_detector.detect(text) == skipped
 
 
@@ -152,3 +159,16 @@ def test_the_squeezed_pass_runs_only_when_it_can_add_something(
     assert ("EMAIL", "anna.kowalska@exam ple.com") in types_in(structured_detector, SPLIT_CASES[0])
     assert ("IBAN", "GB82 WEST\n1234 5698 7654 32") in types_in(structured_detector, SPLIT_CASES[3])
     assert len(calls) == 2
+    assert types_in(structured_detector, SPLIT_CASES[7])[0][0] == "MAC_ADDRESS"
+    assert len(calls) == 3  # squeezed once to look around the lone @, then no search
+    assert [t for t, _ in types_in(structured_detector, SPLIT_CASES[2])] == ["EMAIL"]  # "[ a t ]" with no @ at all
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(["a", "b.", "x-y", "@", "[at]", "(dot)", ".", "com", "org", "1", "_", ":", "+",
+                                      "é", "ß", "%"]), max_size=25).map("".join))
+def test_an_email_of_squeezed_text_holds_an_at_that_could_hold_it(text: str) -> None:
+    """The cheap test that lets the squeezed pass skip a lone @ never turns away one that an e-mail holds."""
+    for f in emails(text):
+        for at in (i for i in range(f.start, f.end) if text[i] == "@"):
+            assert email_could_hold(text, at)

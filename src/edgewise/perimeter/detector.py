@@ -23,7 +23,9 @@ from edgewise.perimeter.recognizers import (
     STRUCTURED,
     Recognizer,
     deny_list_recognizer,
+    email_could_hold,
     emails,
+    iban_could_start,
     iban_heads,
     pattern_recognizer,
     split_ibans,
@@ -48,19 +50,20 @@ class Entity:
     value: str
 
 
-def _all_inside(positions: Iterable[int], covered: list[tuple[int, int, str]], type_: str) -> bool:
-    """Is each of ``positions`` inside a span of ``type_`` in ``covered``, in sight of :func:`_overlaps_same_type`?
+def _loose(positions: Iterable[int], covered: list[tuple[int, int, str]], type_: str) -> list[int]:
+    """Those of ``positions`` that are not inside a span of ``type_`` in ``covered``, in sight of
+    :func:`_overlaps_same_type`.
 
     The squeezed pass (:meth:`PiiDetector._squeezed_findings`) uses it to skip searches whose every hit would
     be dropped: an e-mail found on the squeezed text holds an ``@`` of the text (when no spelled-out "at" is
     there, even across whitespace), and a split IBAN starts at an IBAN head of the text. A hit over a position
     inside a validated same-type span is dropped by :func:`_overlaps_same_type`, which looks at the last 64
-    spans only: hence at most 64.
+    spans only: past 64, every position counts.
     """
     if len(covered) > 64:
-        return False
+        return list(positions)
     spans = [(a, b) for a, b, t in covered if t == type_]
-    return all(any(a <= p < b for a, b in spans) for p in positions)
+    return [p for p in positions if not any(a <= p < b for a, b in spans)]
 
 
 def _at_signs(text: str) -> Iterator[int]:
@@ -149,13 +152,20 @@ class PiiDetector:
         already covered by a validated same-type finding of the normal pass.
         """
         covered = sorted((g.start, g.end, g.type) for g in found if g.priority >= PRIORITY_VALIDATED)
-        # searched again unless every identifier the squeezed text can hold was found by the normal pass
-        want_emails = _AT_LIKE.search(t) is not None or (
-            "@" in t and (_SPACED_AT_LIKE.search(t) is not None or not _all_inside(_at_signs(t), covered, "EMAIL")))
-        want_ibans = _IBAN_LIKE.search(t) is not None and not _all_inside(iban_heads(t), covered, "IBAN")
-        if not (want_emails or want_ibans):
+        # Searched again only where the squeezed text may hold an identifier the normal pass did not find: a
+        # spelled-out "at", or an @ or IBAN head outside the validated findings that has, once whitespace is
+        # squeezed out, what such an identifier needs around it (recognizers.email_could_hold, iban_could_start).
+        spelled = _AT_LIKE.search(t) is not None or _SPACED_AT_LIKE.search(t) is not None
+        ats = [] if spelled or "@" not in t else _loose(_at_signs(t), covered, "EMAIL")
+        heads = _loose(iban_heads(t), covered, "IBAN") if _IBAN_LIKE.search(t) is not None else []
+        if not (spelled or ats or heads):
             return []
         squeezed, index = squeeze(t)
+        want_emails = spelled or any(
+            (s := index.squeezed_pos(p)) is not None and email_could_hold(squeezed, s) for p in ats)
+        want_ibans = any((s := index.squeezed_pos(h)) is not None and iban_could_start(squeezed, s) for h in heads)
+        if not (want_emails or want_ibans):
+            return []
         extra: list[Finding] = []
         candidates = list(emails(squeezed)) if want_emails else []
         if want_ibans:

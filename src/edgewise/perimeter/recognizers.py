@@ -25,16 +25,17 @@ _I = re.IGNORECASE
 # is ``(?<![\d.])\d``), and patterns that begin otherwise start with a lookahead on their possible first
 # characters, which rejects most positions in one test. Each matches exactly what it matched before.
 
-_EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}(?![\w-])", _I)
+# What follows the @ of an e-mail address, plain and obfuscated (spaces around '@' and '.', "(dot)" spelled out).
+_DOMAIN = r"[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}(?![\w-])"
+_SPACED_DOMAIN = (r"\s{0,3}[\w-]{1,63}(?:\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[\w-]{1,63}){0,7}"
+                  r"\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[a-z]{2,24}(?![\w-])")
+_EMAIL = re.compile(rf"(?<![\w.+%-])[\w.+%-]{{1,64}}@{_DOMAIN}", _I)
 # Obfuscated: spaces around '@' and '.', or "[at]" / "(dot)" spelled out in brackets. The local part is
 # possessive ("{1,64}+"): what follows it can never match a character of the local part, so giving some
 # back could never help, and not trying saves a third of the time.
-_EMAIL_SPACED = re.compile(
-    r"(?<![\w.+%-])[\w.+%-]{1,64}+\s{0,3}(?:@|[\[\(\{]\s?at\s?[\]\)\}])\s{0,3}[\w-]{1,63}"
-    r"(?:\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[\w-]{1,63}){0,7}"
-    r"\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[a-z]{2,24}(?![\w-])",
-    _I,
-)
+_EMAIL_SPACED = re.compile(rf"(?<![\w.+%-])[\w.+%-]{{1,64}}+\s{{0,3}}(?:@|[\[\(\{{]\s?at\s?[\]\)\}}]){_SPACED_DOMAIN}", _I)
+_AFTER_AT = re.compile(rf"(?:{_DOMAIN})|(?:{_SPACED_DOMAIN})", _I)
+_LOCAL_CHAR = re.compile(r"[\w.+%-]")
 _AT_WORD = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", _I)
 _URL = re.compile(r"(?=[hfw])\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]{2,2048}", _I)
 _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d]|\.\d)")
@@ -76,6 +77,15 @@ def emails(text: str) -> Iterator[Finding]:
     if "@" in text or _AT_WORD.search(text):
         for m in _EMAIL_SPACED.finditer(text):
             yield Finding(m.start(), m.end(), "EMAIL", PRIORITY_PATTERN)
+
+
+def email_could_hold(text: str, at: int) -> bool:
+    """Could an e-mail match of :func:`emails` hold the ``@`` at ``at``? (A necessary condition, cheap.)
+
+    Both patterns need a local-part character right before the @ (no whitespace there, as in squeezed
+    text) and what their domain parts match right after it.
+    """
+    return at > 0 and _LOCAL_CHAR.match(text, at - 1) is not None and _AFTER_AT.match(text, at + 1) is not None
 
 
 def urls(text: str) -> Iterator[Finding]:
@@ -190,6 +200,13 @@ def iban_heads(text: str) -> Iterator[int]:
     return (m.start() for m in _IBAN_HEAD.finditer(text))
 
 
+def iban_could_start(squeezed: str, at: int) -> bool:
+    """Could :func:`split_ibans` find an IBAN at squeezed position ``at``? It needs 15 letters or digits
+    (counted as it counts them, upper-cased)."""
+    compact = squeezed[at : at + 34].upper()
+    return len(compact) >= 15 and compact[:15].isalnum()
+
+
 def split_ibans(text: str, squeezed: str, index: SqueezedIndex) -> Iterator[Finding]:
     """IBANs broken by line breaks or odd spacing, found on the whitespace-squeezed view.
 
@@ -227,5 +244,6 @@ def deny_list_recognizer(terms: list[str]) -> Recognizer | None:
 
 
 __all__ = [
-    "STRUCTURED", "Recognizer", "deny_list_recognizer", "emails", "iban_heads", "pattern_recognizer", "split_ibans",
+    "STRUCTURED", "Recognizer", "deny_list_recognizer", "email_could_hold", "emails", "iban_could_start", "iban_heads",
+    "pattern_recognizer", "split_ibans",
 ]
