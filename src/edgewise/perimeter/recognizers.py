@@ -33,7 +33,8 @@ _EMAIL = re.compile(rf"(?<![\w.+%-])[\w.+%-]{{1,64}}@{_DOMAIN}", _I)
 # Obfuscated: spaces around '@' and '.', or "[at]" / "(dot)" spelled out in brackets. The local part is
 # possessive ("{1,64}+"): what follows it can never match a character of the local part, so giving some
 # back could never help, and not trying saves a third of the time.
-_EMAIL_SPACED = re.compile(rf"(?<![\w.+%-])[\w.+%-]{{1,64}}+\s{{0,3}}(?:@|[\[\(\{{]\s?at\s?[\]\)\}}]){_SPACED_DOMAIN}", _I)
+_EMAIL_SPACED = re.compile(
+    rf"(?<![\w.+%-])[\w.+%-]{{1,64}}+\s{{0,3}}(?:@|[\[\(\{{]\s?at\s?[\]\)\}}]){_SPACED_DOMAIN}", _I)
 _AFTER_AT = re.compile(rf"(?:{_DOMAIN})|(?:{_SPACED_DOMAIN})", _I)
 _LOCAL_CHAR = re.compile(r"[\w.+%-]")
 _AT_WORD = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", _I)
