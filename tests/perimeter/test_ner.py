@@ -59,7 +59,8 @@ def test_the_shipped_pipeline_sets_doc_ents_for_plain_spacy_users() -> None:
 
 def test_the_numpy_forward_pass_gives_thincs_scores() -> None:
     """The tagger runs in plain numpy on the node; it must score exactly like spaCy/thinc (up to float rounding)."""
-    from edgewise.perimeter.ner import NerModel, _token_rows
+    from edgewise.perimeter.chunk_cache import token_rows
+    from edgewise.perimeter.ner import NerModel
     from edgewise.perimeter.tagger_numpy import NumpyTagger
 
     model = NerModel()
@@ -67,7 +68,7 @@ def test_the_numpy_forward_pass_gives_thincs_scores() -> None:
              "ÉCOLE   Müller-Lüdenscheidt\tGmbH & Co. KG", "a " * 300]
     docs = [model._nlp.make_doc(t) for t in texts]
     tagger = NumpyTagger(model._tagger.model)
-    rows, counts = _token_rows(docs, tagger.attrs)  # the rows the node feeds the tagger, offsets dropped
+    rows, counts = token_rows(docs, tagger.attrs)  # the rows the node feeds the tagger, offsets dropped
     ours = np.split(tagger.token_scores(rows[:, :-2], counts), np.cumsum(counts)[:-1])
     theirs = model._tagger.model.predict(docs)
     for a, b in zip(ours, theirs, strict=True):

@@ -124,6 +124,18 @@ def _boundary_tokens(tokenizer: Any) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(t for t in ends if t and not t.isspace()), frozenset(t for t in starts if t and not t.isspace())
 
 
+def token_rows(docs: list[Any], attrs: list[int]) -> tuple[NDArray[np.uint64], list[int]]:
+    """Per token of ``docs``, in order: the values of ``attrs``, then its offset and length in its own text;
+    and the number of tokens of each doc. One ``to_array`` call per doc reads all that the tagger needs."""
+    from spacy.attrs import IDX, LENGTH
+
+    columns = [*attrs, IDX, LENGTH]
+    counts = [len(d) for d in docs]
+    if not sum(counts):
+        return np.zeros((0, len(columns)), dtype=np.uint64), counts
+    return np.concatenate([d.to_array(columns) for d in docs if len(d)]).astype(np.uint64, copy=False), counts
+
+
 @dataclass(frozen=True)
 class Embedded:
     """Embedded token rows of some texts, one text after the other, and where each token is in its text."""
@@ -274,27 +286,14 @@ class ChunkCache:
 
     def _features(self, text: str) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]:
         """The tagger's feature rows of ``text``'s tokens, and their offsets and lengths."""
-        from spacy.attrs import IDX, LENGTH
-
-        columns = [*self._tagger.attrs, IDX, LENGTH]
-        doc = self._tokenizer(text)
-        array = doc.to_array(columns).astype(np.uint64, copy=False).reshape(len(doc), len(columns))
-        return array[:, :-2], array[:, -2].astype(np.int64), array[:, -1].astype(np.int64)
+        rows, _ = token_rows([self._tokenizer(text)], self._tagger.attrs)
+        return rows[:, :-2], rows[:, -2].astype(np.int64), rows[:, -1].astype(np.int64)
 
     def _uncached(self, texts: list[str]) -> Embedded:
-        """For a batch with more distinct chunks than the cache holds: every token embedded, nothing kept."""
-        counts: list[int] = []
-        idx: list[int] = []
-        length: list[int] = []
-        ids: list[NDArray[np.uint64]] = []
-        for text in texts:
-            rows, offsets, lengths = self._features(text)
-            ids.append(rows)
-            counts.append(len(rows))
-            idx += offsets.tolist()
-            length += lengths.tolist()
-        rows = self._tagger.embed(np.concatenate(ids)) if sum(counts) else np.zeros((0, self._tagger.width), np.float32)
-        return Embedded(rows, counts, idx, length)
+        """Every token of ``texts`` tokenized with the text and embedded, nothing kept: for a batch with more
+        distinct chunks than the cache holds, and for a line where a special case may cross chunks."""
+        rows, counts = token_rows([self._tokenizer(t) for t in texts], self._tagger.attrs)
+        return Embedded(self._tagger.embed(rows[:, :-2]), counts, rows[:, -2].tolist(), rows[:, -1].tolist())
 
 
 def _grown(a: NDArray[Any], size: int, keep: int) -> NDArray[Any]:
@@ -303,4 +302,4 @@ def _grown(a: NDArray[Any], size: int, keep: int) -> NDArray[Any]:
     return out
 
 
-__all__ = ["CAPACITY", "SEPARATOR", "ChunkCache", "Embedded", "chunks", "chunkwise"]
+__all__ = ["CAPACITY", "SEPARATOR", "ChunkCache", "Embedded", "chunks", "chunkwise", "token_rows"]

@@ -34,8 +34,7 @@ from edgewise.perimeter.settings import PerimeterSettings
 from edgewise.perimeter.squeezed import squeeze
 
 MAX_DECODE_DEPTH = 2
-_AT_LIKE = re.compile(r"[\[\(\{]\s?at\s?[\]\)\}]", re.IGNORECASE)
-#: What becomes a spelled-out "at" once whitespace is squeezed out ("[ a t ]" -> "[at]").
+#: A spelled-out "at", or what becomes one once whitespace is squeezed out ("[ a t ]" -> "[at]").
 _SPACED_AT_LIKE = re.compile(r"[\[\(\{]\s*a\s*t\s*[\]\)\}]", re.IGNORECASE)
 _IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", re.IGNORECASE)
 
@@ -155,7 +154,7 @@ class PiiDetector:
         # Searched again only where the squeezed text may hold an identifier the normal pass did not find: a
         # spelled-out "at", or an @ or IBAN head outside the validated findings that has, once whitespace is
         # squeezed out, what such an identifier needs around it (recognizers.email_could_hold, iban_could_start).
-        spelled = _AT_LIKE.search(t) is not None or _SPACED_AT_LIKE.search(t) is not None
+        spelled = _SPACED_AT_LIKE.search(t) is not None
         ats = [] if spelled or "@" not in t else _loose(_at_signs(t), covered, "EMAIL")
         heads = _loose(iban_heads(t), covered, "IBAN") if _IBAN_LIKE.search(t) is not None else []
         if not (spelled or ats or heads):

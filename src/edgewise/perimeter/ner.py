@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from edgewise.perimeter.chunk_cache import ChunkCache, chunkwise
+from edgewise.perimeter.chunk_cache import ChunkCache, chunkwise, token_rows
 from edgewise.perimeter.findings import PRIORITY_MODEL, Finding
 from edgewise.perimeter.fresh_words import (
     compute_only,
@@ -165,7 +164,7 @@ class NerModel:
         """Spans from the tagger's biased per-token argmax; only the entity tokens are touched in Python.
 
         All ``texts`` go through the network and the argmax together, from one array of embedded token rows
-        (``chunk_cache``, or :func:`_token_rows` for a pipeline it does not fit); entity tokens are then handed
+        (``chunk_cache``, or ``chunk_cache.token_rows`` for a pipeline it does not fit); entity tokens are then handed
         to their text, and words are read from the text by offset: per text, numpy calls and spaCy objects cost
         more than the network on a 1 KB request.
         """
@@ -178,7 +177,7 @@ class NerModel:
             scores = self._fast.scores(embedded.rows, counts)  # type: ignore[union-attr]
         else:
             docs = [self._nlp.make_doc(t) for t in texts]
-            rows, counts = _token_rows(docs, self._fast.attrs if self._fast is not None else [])
+            rows, counts = token_rows(docs, self._fast.attrs if self._fast is not None else [])
             if not len(rows):
                 return out
             idx, length = rows[:, -2].tolist(), rows[:, -1].tolist()
@@ -200,18 +199,6 @@ class NerModel:
                 runs = [t for r in runs if (t := _trim_lower(word, r)) is not None]
             out[k] = [(idx[a], idx[b] + length[b], label) for a, b, label in runs]
         return out
-
-
-def _token_rows(docs: list[Any], attrs: list[int]) -> tuple[NDArray[np.uint64], list[int]]:
-    """Per token of ``docs``, in order: the values of ``attrs``, then its offset and length in its own text;
-    and the number of tokens of each doc. One ``to_array`` call per doc reads all that the tagger needs."""
-    from spacy.attrs import IDX, LENGTH
-
-    columns = [*attrs, IDX, LENGTH]
-    counts = [len(d) for d in docs]
-    if not sum(counts):
-        return np.zeros((0, len(columns)), dtype=np.uint64), counts
-    return np.concatenate([d.to_array(columns) for d in docs if len(d)]).astype(np.uint64, copy=False), counts
 
 
 def _words(text: str, idx: list[int], length: list[int]) -> Callable[[int], str]:
