@@ -64,12 +64,12 @@ def group_folds(samples: list[Sample], k: int = 4) -> list[dict[str, list[Sample
     tiles it never saw. Folds come from a hash of the group id (nothing chosen by
     looking at results); every defect image is in every test.
     """
-    fold = {s.group: int(hashlib.sha1(s.group.encode()).hexdigest()[:8], 16) % k for s in samples if s.label != "defect"}
+    good = [s for s in samples if s.label != "defect"]
     defects = [s for s in samples if s.label == "defect"]
+    fold = {s.group: int(hashlib.sha1(s.group.encode()).hexdigest()[:8], 16) % k for s in good}
     out = []
     for t in range(k):
         c = (t + 1) % k
-        good = [s for s in samples if s.label != "defect"]
         out.append({
             "train": [s for s in good if fold[s.group] not in (t, c)],
             "calib": [s for s in good if fold[s.group] == c],
