@@ -50,8 +50,10 @@ def trained(tiles: TileSet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
     folder = tmp_path_factory.mktemp("detector") / "tiles"
     labelled = {"break": [tiles.root / "MT_Break/Imgs/exp3_num_304317.jpg"], "fray": [tiles.root / "MT_Fray/Imgs/exp1_num_136254.jpg"]}
+    # adapt_steps=0: the fixture is about the flow, not accuracy (test_adapt.py trains an adapted one)
     det = train_detector(
-        tiles.train, folder, "tiles", calibration=tiles.calibrate, image_size=128, bank_size=1024, labelled=labelled, int8=True
+        tiles.train, folder, "tiles", calibration=tiles.calibrate, image_size=128, bank_size=1024, labelled=labelled,
+        int8=True, adapt_steps=0,
     )
     yield det, folder
 

@@ -22,7 +22,7 @@ runner = CliRunner()
 
 
 def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-def]
-    args = ["inspect", "train", "--name", "mini", "--image-size", "128", "--bank-size", "256", "--json"]
+    args = ["inspect", "train", "--name", "mini", "--image-size", "128", "--bank-size", "256", "--adapt-steps", "2", "--json"]
     for p in tiles.train[:4]:
         args += ["--normal", str(p)]
     for p in tiles.calibrate[:2]:
@@ -31,6 +31,7 @@ def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-d
     assert result.exit_code == 0, result.output
     spec = json.loads(result.stdout[result.stdout.index("{"):])
     assert spec["train_images"] == 4 and spec["calibration"]["images"] == 2 and spec["threshold"] > 0
+    assert spec["adapt_steps"] == 2
     entry = ModelRegistry(load_settings().models_dir).get("mini")
     assert entry.kind == "detector" and (Path(entry.path) / "detector.onnx").is_file()
     again = runner.invoke(app, args)

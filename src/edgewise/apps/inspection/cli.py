@@ -43,6 +43,9 @@ def train(
     false_reject_rate: Annotated[float | None, typer.Option("--false-reject-rate", help="Share of good parts the threshold may reject.")] = None,
     image_size: Annotated[int | None, typer.Option("--image-size", help="Canvas side in pixels.")] = None,
     bank_size: Annotated[int | None, typer.Option("--bank-size", help="Memory bank size (patches).")] = None,
+    adapt_steps: Annotated[int | None, typer.Option(
+        "--adapt-steps", min=0, help="Fine-tune the backbone on synthetic anomalies for this many steps first "
+        "(slower training; see the README for what it buys).")] = None,
     int8: Annotated[bool, typer.Option("--int8", help="Also write an int8-quantised ONNX variant.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a detector of the same name.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the detector spec as JSON.")] = False,
@@ -63,13 +66,16 @@ def train(
     if not replace and name in {e.name for e in registry.list()}:
         raise TrainingError(f"A model named '{name}' exists already; pass --replace or pick another --name.")
     out = detectors_dir(settings) / name
+    adapt = cfg.adapt_steps if adapt_steps is None else adapt_steps
+    steps = {} if adapt is None else {"adapt_steps": adapt}  # unset: the trainer's default
     with console.status("training") as status:
         det = train_detector(
             list_images(normal), out, name, calibration=list_images(calibrate) if calibrate else None,
             false_reject_rate=false_reject_rate or cfg.false_reject_rate, image_size=image_size or cfg.image_size,
             fit=cfg.fit, exposure=cfg.exposure, edge_margin=cfg.edge_margin,
-            bank_size=bank_size or cfg.bank_size, labelled=_labelled(defects), int8=int8, threads=cfg.threads,
-            progress=lambda m: status.update(m),
+            bank_size=bank_size or cfg.bank_size,
+            labelled=_labelled(defects), int8=int8, threads=cfg.threads,
+            progress=lambda m: status.update(m), **steps,
         )
     spec = det.spec
     registry.add(out, name, kind="detector", replace=True,

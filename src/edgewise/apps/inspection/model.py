@@ -52,11 +52,14 @@ class PatchFeatures(nn.Module):
         self.stage3 = nn.Sequential(*net._blocks[:STAGE3_END])
         self.stage5 = nn.Sequential(*net._blocks[STAGE3_END:STAGE5_END])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def stages(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The raw stride-8 and stride-16 feature maps of canvas ``x`` (before pooling)."""
         x = (x * 255.0 - 127.0) / 128.0  # Lite models were trained on (pixel - 127) / 128
-        x = self.stem(x.expand(-1, 3, -1, -1))
-        f3 = self.stage3(x)
-        f5 = self.stage5(f3)
+        f3 = self.stage3(self.stem(x.expand(-1, 3, -1, -1)))
+        return f3, self.stage5(f3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f3, f5 = self.stages(x)
         f3 = F.avg_pool2d(f3, 3, stride=1, padding=1, count_include_pad=False)
         f5 = F.avg_pool2d(f5, 3, stride=1, padding=1, count_include_pad=False)
         f5 = F.interpolate(f5, size=f3.shape[-2:], mode="bilinear", align_corners=False)

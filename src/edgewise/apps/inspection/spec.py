@@ -47,6 +47,8 @@ class DetectorSpec(BaseModel):
     exposure: Exposure = Field("raw", description="Grey levels before fitting (see imaging.standardize); "
                                "detectors saved before this field existed used the raw frame.")
     edge_margin: int = Field(0, description="Canvas pixels along the part's outline left unscored (see postprocess.valid_heat).")
+    adapt_steps: int = Field(0, description="Fine-tuning steps of the backbone on synthetic anomalies before the bank "
+                             "was built (see adapt.py); 0: the ImageNet backbone as packaged.")
     feature_dim: int
     stride: int
     bank_size: int

@@ -1,7 +1,8 @@
 """Train a detector on good parts only, calibrate its threshold, export it to ONNX.
 
-Flow (:func:`train_detector`): fit the good images to the canvas, extract patch
-features with the pretrained backbone, keep a k-center coreset of them as the
+Flow (:func:`train_detector`): fit the good images to the canvas, optionally
+adapt the pretrained backbone to the surface (``adapt.py``), extract patch
+features with it, keep a k-center coreset of them as the
 memory bank, score held-out good images to set the threshold at the operator's
 false-reject rate, optionally index labelled defect examples for "likely
 class", export the scoring graph to ONNX (and optionally an int8 variant), and
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from edgewise.apps.inspection.adapt import ADAPT_STEPS, adapt_backbone
 from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
@@ -194,6 +196,7 @@ def train_detector(
     pad: int | None = None,
     edge_margin: int | None = None,
     bank_size: int = 4096,
+    adapt_steps: int = ADAPT_STEPS,
     labelled: dict[str, list[Path]] | None = None,
     int8: bool = False,
     threads: int = 1,
@@ -203,6 +206,8 @@ def train_detector(
 
     ``threads`` caps PyTorch's CPU threads: on a shared edge box, OpenMP threads
     that spin-wait for a busy core make training several times slower than one thread.
+    ``adapt_steps`` > 0 first fine-tunes the backbone on synthetic anomalies (:func:`adapt_backbone`; about
+    1.2 s per step on two cores at the 256 canvas); 0 keeps the packaged ImageNet backbone.
     """
     say = progress or (lambda _msg: None)
     torch.set_num_threads(threads)
@@ -217,13 +222,16 @@ def train_detector(
     torch.manual_seed(0)
     spec = DetectorSpec(
         name=name, image_size=image_size, fit=fit, exposure=exposure, pad=pad, edge_margin=edge_margin,
-        feature_dim=FEATURE_DIM, stride=STRIDE,
+        feature_dim=FEATURE_DIM, stride=STRIDE, adapt_steps=max(adapt_steps, 0),
         bank_size=0, train_images=len(train), threshold=0.0,
         calibration=Calibration(false_reject_rate=false_reject_rate, images=0, good_score_mean=0, good_score_max=0, rejected_good=0),
     )
     say(f"loading backbone and {len(train)} good images")
     features = PatchFeatures(image_size).eval()
-    canvases, _ = load_canvases(train, spec)
+    canvases, places = load_canvases(train, spec)
+    if adapt_steps > 0:
+        say(f"adapting the backbone to the surface ({adapt_steps} steps)")
+        adapt_backbone(features, canvases, places, adapt_steps, progress=say)
     say(f"building memory bank (coreset of at most {bank_size} patches)")
     bank = build_bank(features, canvases, bank_size)
     spec.bank_size = int(bank.shape[0])
