@@ -12,7 +12,8 @@ each variant's last-fold detector is then timed on one core, the variants interl
 image by image, with ratios against the first. Writes
 ``benchmarks/results/inspection_folds.{json,md}``.
 
-    .venv/bin/python benchmarks/inspection_folds.py                       # stock detector
+    .venv/bin/python benchmarks/inspection_folds.py                       # stock detector (adapted backbone)
+    .venv/bin/python benchmarks/inspection_folds.py --variant imagenet:adapt_steps=0 --variant stock
     .venv/bin/python benchmarks/inspection_folds.py --variant stock --variant 384:image_size=384
     .venv/bin/python benchmarks/inspection_folds.py --latency-only        # re-time the last run's detectors
 """
