@@ -14,7 +14,7 @@ from edgewise.apps.inspection.imaging import Placement
 torch = pytest.importorskip("torch")
 
 
-def _placement(size: int, top: int, left: int, height: int, width: int) -> Placement:
+def _placement(top: int, left: int, height: int, width: int) -> Placement:
     return Placement(scale_y=1.0, scale_x=1.0, height=height, width=width, src_height=height, src_width=width,
                      top=top, left=left)
 
@@ -29,7 +29,7 @@ def test_an_anomaly_changes_the_part_only_where_its_mask_says(seed: int, top: in
     size = 128
     canvas = rng.uniform(0.2, 0.8, (size, size)).astype(np.float32)
     donors = [rng.uniform(0, 1, (size, size)).astype(np.float32) for _ in range(2)]
-    place = _placement(size, top, left, height, width)
+    place = _placement(top, left, height, width)
     out, mask = anomaly(np.random.default_rng(seed), canvas, place, donors)
     assert out.shape == canvas.shape and out.dtype == np.float32
     assert 0.0 <= out.min() and out.max() <= 1.0
@@ -60,7 +60,7 @@ def test_a_mirrored_canvas_keeps_its_part_inside_the_mirrored_placement(seed: in
     size, height, width = 96, 50, 40
     canvas = np.zeros((size, size), np.float32)
     canvas[top : top + height, left : left + width] = 1.0
-    flipped, place = _flipped(canvas, _placement(size, top, left, height, width), np.random.default_rng(seed))
+    flipped, place = _flipped(canvas, _placement(top, left, height, width), np.random.default_rng(seed))
     inside = np.zeros_like(canvas)
     inside[place.top : place.top + place.height, place.left : place.left + place.width] = 1.0
     assert np.array_equal(flipped, inside)

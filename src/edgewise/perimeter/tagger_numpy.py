@@ -44,7 +44,8 @@ class UnsupportedModel(ValueError):
 
 @dataclass(frozen=True)
 class _Maxout:
-    """Maxout then layer norm. The weights are stored piece-major, (nI, nP * nO), so that the maximum over
+    """Maxout then layer norm, token-major: the mixing layer (its product is folded into the embedding tables,
+    so only :meth:`activate` runs per request). The weights are stored piece-major, (nI, nP * nO), so that the maximum over
     pieces is an element-wise maximum of contiguous blocks (numpy's reduction over a short last axis is slow)."""
 
     w: F32
@@ -53,11 +54,6 @@ class _Maxout:
     pieces: int
     gain: F32  # layer norm that follows
     shift: F32
-
-    def __call__(self, x: F32) -> F32:
-        y = x @ self.w
-        y += self.b
-        return self.activate(y)
 
     def activate(self, y: F32) -> F32:
         """Maximum over pieces and layer norm of the pre-activation ``y`` (bias included); may overwrite ``y``.

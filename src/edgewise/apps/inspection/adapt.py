@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from edgewise.apps.inspection.imaging import Placement
-from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchFeatures
+from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchFeatures, joined
 from edgewise.apps.inspection.synthetic import anomaly
 
 Progress = Callable[[str], None]
@@ -102,9 +102,7 @@ def adapt_backbone(
             masks.append(mask)
         x = torch.from_numpy(np.stack(images))[:, None]
         target = F.avg_pool2d(torch.from_numpy(np.stack(masks))[:, None], STRIDE)
-        f3, f5 = features.stages(x)
-        joined = torch.cat([f3, F.interpolate(f5, size=f3.shape[-2:], mode="bilinear", align_corners=False)], dim=1)
-        loss = 10 * _focal(head(joined), target)
+        loss = 10 * _focal(head(joined(*features.stages(x))), target)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -60,10 +60,17 @@ class PatchFeatures(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f3, f5 = self.stages(x)
-        f3 = F.avg_pool2d(f3, 3, stride=1, padding=1, count_include_pad=False)
-        f5 = F.avg_pool2d(f5, 3, stride=1, padding=1, count_include_pad=False)
-        f5 = F.interpolate(f5, size=f3.shape[-2:], mode="bilinear", align_corners=False)
-        return torch.cat([f3, f5], dim=1)
+        return joined(_pooled(f3), _pooled(f5))
+
+
+def _pooled(f: torch.Tensor) -> torch.Tensor:
+    """Each position averaged with its 3 x 3 neighbours (PatchCore's local patch aggregation)."""
+    return F.avg_pool2d(f, 3, stride=1, padding=1, count_include_pad=False)
+
+
+def joined(f3: torch.Tensor, f5: torch.Tensor) -> torch.Tensor:
+    """Stage-5 maps upsampled onto the stage-3 grid and stacked after them: ``(N, 152, S/8, S/8)``."""
+    return torch.cat([f3, F.interpolate(f5, size=f3.shape[-2:], mode="bilinear", align_corners=False)], dim=1)
 
 
 def gaussian_kernel(sigma: float) -> torch.Tensor:
@@ -110,4 +117,4 @@ class PatchCoreNet(nn.Module):
         return self.smooth(heat), feats
 
 
-__all__ = ["FEATURE_DIM", "STRIDE", "PatchCoreNet", "PatchFeatures", "gaussian_kernel", "load_backbone"]
+__all__ = ["FEATURE_DIM", "STRIDE", "PatchCoreNet", "PatchFeatures", "gaussian_kernel", "joined", "load_backbone"]
