@@ -11,8 +11,10 @@ from hypothesis import given, settings as hsettings, strategies as st
 from edgewise.perimeter import detector as detector_module
 from edgewise.perimeter.corpus import HELDOUT, generate
 from edgewise.perimeter.corpus.scoring import score
-from edgewise.perimeter.detector import PiiDetector
+from edgewise.perimeter.detector import PiiDetector, stand_ins
 from edgewise.perimeter.errors import DetectionFailed
+from edgewise.perimeter.findings import PRIORITY_MODEL, PRIORITY_PATTERN, Finding
+from edgewise.perimeter.ner import NerModel
 from edgewise.perimeter.recognizers import deny_list_recognizer, email_could_hold, emails, pattern_recognizer
 from edgewise.perimeter.settings import CustomPattern, PerimeterSettings
 
@@ -172,3 +174,39 @@ def test_an_email_of_squeezed_text_holds_an_at_that_could_hold_it(text: str) -> 
     for f in emails(text):
         for at in (i for i in range(f.start, f.end) if text[i] == "@"):
             assert email_could_hold(text, at)
+
+
+def _char_class(c: str) -> str:
+    if c.isascii() and c.isalpha():
+        return "X" if c.isupper() else "x"
+    return "0" if c.isascii() and c.isdigit() else c
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=80), cuts=st.lists(st.tuples(st.integers(0, 80), st.integers(0, 80), st.booleans()),
+                                                max_size=6))
+def test_stand_ins_keep_length_and_classes_and_touch_only_recognized_spans(
+        text: str, cuts: list[tuple[int, int, bool]]) -> None:
+    found = [Finding(min(a, b), max(a, b), "T", PRIORITY_MODEL if by_model else PRIORITY_PATTERN)
+             for a, b, by_model in cuts]
+    inside = {i for f in found if f.priority > PRIORITY_MODEL for i in range(f.start, min(f.end, len(text)))}
+    shown = stand_ins(text, found)
+    assert len(shown) == len(text)
+    for i, (was, now) in enumerate(zip(text, shown, strict=True)):
+        assert now == (_char_class(was) if i in inside else was)
+
+
+def test_identifiers_never_reach_the_model_but_names_beside_them_are_found() -> None:
+    """The NER model is shown stand-ins for what the recognizers found: those identifiers are never tokenized,
+    so spaCy's vocabulary (kept for the life of the process) holds none of them; the names are still found."""
+    det = PiiDetector(ner=NerModel(), timeout_s=30)
+    text = "Please ask Margaret Thornbury (zq.thornbury77@example.org, +44 20 7946 0958) about GB82WEST12345698765432."
+    strings = det.ner._nlp.vocab.strings  # type: ignore[union-attr]
+    kept_out = ("zq.thornbury77@example.org", "zq.thornbury77@example.org,", "0958)", "GB82WEST12345698765432.",
+                "GB82WEST12345698765432")
+    assert not any(s in strings for s in (*kept_out, "Thornbury"))
+    found = {(e.type, e.value) for e in det.detect(text)}
+    assert {("PERSON", "Margaret Thornbury"), ("EMAIL", "zq.thornbury77@example.org"), ("PHONE", "+44 20 7946 0958"),
+            ("IBAN", "GB82WEST12345698765432")} <= found
+    assert "Thornbury" in strings  # the model did see the name
+    assert not any(s in strings for s in kept_out)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from edgewise.perimeter.encoded import encoded_fragments
 from edgewise.perimeter.errors import DetectionFailed
-from edgewise.perimeter.findings import PRIORITY_VALIDATED, Finding, resolve_overlaps
+from edgewise.perimeter.findings import PRIORITY_MODEL, PRIORITY_VALIDATED, Finding, resolve_overlaps
 from edgewise.perimeter.ner import NerModel
 from edgewise.perimeter.normalize import normalize
 from edgewise.perimeter.recognizers import (
@@ -37,6 +37,8 @@ MAX_DECODE_DEPTH = 2
 #: A spelled-out "at", or what becomes one once whitespace is squeezed out ("[ a t ]" -> "[at]").
 _SPACED_AT_LIKE = re.compile(r"[\[\(\{]\s*a\s*t\s*[\]\)\}]", re.IGNORECASE)
 _IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", re.IGNORECASE)
+#: ASCII letters and digits to one stand-in per class (see :func:`stand_ins`).
+_STAND_IN = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "x" * 26 + "X" * 26 + "0" * 10)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,33 @@ def _loose(positions: Iterable[int], covered: list[tuple[int, int, str]], type_:
         return list(positions)
     spans = [(a, b) for a, b, t in covered if t == type_]
     return [p for p in positions if not any(a <= p < b for a, b in spans)]
+
+
+def stand_ins(text: str, found: Iterable[Finding]) -> str:
+    """``text`` with the ASCII letters and digits inside the recognizers' findings replaced by stand-ins
+    (``x``, ``X``, ``0``): what the NER model is shown.
+
+    Why: a recognizer's finding beats the model's (:func:`resolve_overlaps`), so what the model makes of the
+    characters inside one is never used, and they matter only as context for the words around them. Kept
+    as they were, every e-mail address, card or phone number was a new word to tokenize and embed (some 40 us
+    each, a tenth of a 1 KB request), and stayed in spaCy's vocabulary. The stand-ins keep the length (offsets
+    are unchanged), the character classes and the punctuation (so the tokens and their shapes), and they
+    repeat from request to request, where the chunk cache has them. Measured on the DEV and held-out splits:
+    typed F2 within 0.0002 of the model shown the identifiers themselves.
+    """
+    spans = sorted((f.start, f.end) for f in found if f.priority > PRIORITY_MODEL)
+    if not spans:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for a, b in spans:
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        parts += (text[pos:a], text[a:b].translate(_STAND_IN))
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _at_signs(text: str) -> Iterator[int]:
@@ -130,7 +159,7 @@ class PiiDetector:
             check()
             found.extend(rec(t))
         if self.ner is not None and use_ner:
-            found.extend(self.ner.find(t, check))
+            found.extend(self.ner.find(stand_ins(t, found), check))
         found.extend(self._squeezed_findings(t, found, check))
         if depth < MAX_DECODE_DEPTH:
             for start, end, decoded in encoded_fragments(t):
@@ -180,4 +209,4 @@ class PiiDetector:
         return extra
 
 
-__all__ = ["Entity", "PiiDetector"]
+__all__ = ["Entity", "PiiDetector", "stand_ins"]
