@@ -10,6 +10,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from edgewise.perimeter import recognizers as r
 from edgewise.perimeter.corpus import HELDOUT, generate
 from edgewise.perimeter.squeezed import squeeze
+from edgewise.perimeter.validators import iban_lengths, iban_ok
 
 _I = re.IGNORECASE
 #: The patterns as first written: the lookbehind first, no lookahead on the first character, no possessive part.
@@ -22,6 +23,9 @@ PLAIN = {
         r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{4,24}\d(?:\s{0,2}(?:x|ext\.?|#)\s{0,2}\d{1,6})?(?![\w])", _I),
     "_DOB_CONTEXT": re.compile(
         r"born|birth|\bdob(?![a-z])|d\.o\.b|geb\.|geboren|\bn[ée]e?(?![a-z])|nacid|nasc|urodz|f[öo]dd|naissance", _I),
+    "_DATE": re.compile(
+        rf"(?<!\d)(?:\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}"
+        rf"|{r._MONTHS} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\.? {r._MONTHS},? \d{{4}})(?!\d)", _I),
     "_EMAIL_SPACED": re.compile(
         r"(?<![\w.+%-])[\w.+%-]{1,64}\s{0,3}(?:@|[\[\(\{]\s?at\s?[\]\)\}])\s{0,3}[\w-]{1,63}"
         r"(?:\s{0,3}(?:\.|[\[\(\{]\s?dot\s?[\]\)\}])\s{0,3}[\w-]{1,63}){0,7}"
@@ -29,7 +33,7 @@ PLAIN = {
 }
 PIECES = ["0", "1", "7", "9", "12", "255", ".", "-", "/", " ", "  ", "\t", "\n", "(", ")", "+", "00", "#", "x", "ext",
           ":", "@", "_", "%", "a", "B", "é", "ſ", "\u212a", "٣", "[at]", "(dot)", " at ", ".com", "http://", "WWW.",
-          "ftp://", "born", "DOB", "née", "nasc", "urodz", "född", "geb.", "ssn"]
+          "ftp://", "born", "DOB", "née", "nasc", "urodz", "född", "geb.", "ssn", "Jan", "sept", "ſep", "st", "nd", ", "]
 
 
 def spans(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
@@ -76,3 +80,32 @@ def test_the_hinted_recognizers_find_what_the_unhinted_scans_find(
     monkeypatch.setattr(r, "_IPV6_HINT", re.compile(""))  # found in every text: the scans always run
     monkeypatch.setattr(r, "_MAC_HINT", re.compile(""))
     assert list(r.ip_addresses(text)) + list(r.mac_addresses(text)) == hinted
+
+
+_IBAN_CHARS = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "ſ", "K", "é", "٣", "²", " "]
+
+
+@hsettings(max_examples=3000, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(_IBAN_CHARS), max_size=40) | st.builds(
+    lambda iban, tail: iban + tail, st.sampled_from(["GB82WEST12345698765432", "DE89370400440532013000",
+                                                    "FR1420041010050500013M02606", "NO9386011117947"]),
+    st.text(alphabet=st.sampled_from(_IBAN_CHARS[:36]), max_size=12)))
+def test_iban_lengths_are_the_prefixes_that_iban_ok_accepts(text: str) -> None:
+    assert iban_lengths(text) == [n for n in range(min(34, len(text)), 14, -1) if iban_ok(text[:n])]
+
+
+_EMAIL_PIECES = ["a", "b7", "é", "_", ".", "+", "%", "-", "@", "@", "x.co", ".org", " ", ",", "(", "a" * 30, "b" * 40, "\n"]
+
+
+@hsettings(max_examples=1500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_EMAIL_PIECES), max_size=25))
+def test_emails_found_from_each_at_are_the_pattern_scan(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert [m.span() for m in r.plain_emails(text)] == [m.span() for m in r._EMAIL.finditer(text)]
+
+
+def test_emails_found_from_each_at_are_the_pattern_scan_on_the_corpus() -> None:
+    texts = [s.text for s in generate(HELDOUT, 400, seed=5)]
+    texts += ["x" * 64 + "@ex.com", "x" * 65 + "@ex.com", "a@b.co@c.org d@e.fr", "a@b.cd.e@f.org", "@@a@b.org"]
+    for text in texts:
+        assert [m.span() for m in r.plain_emails(text)] == [m.span() for m in r._EMAIL.finditer(text)], text

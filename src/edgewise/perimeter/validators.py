@@ -49,6 +49,37 @@ def iban_ok(compact: str) -> bool:
         return False
 
 
+def iban_lengths(compact: str) -> list[int]:
+    """The lengths ``n`` for which :func:`iban_ok` holds on ``compact[:n]``, longest first.
+
+    Why not :func:`iban_ok` per length: a recognizer looks for the longest valid prefix of what its pattern
+    matched (up to 20 lengths), and each call converts the whole prefix to one big number again (measured:
+    most of the IBAN recognizer's time on text rich in identifiers). Here each character is converted once
+    and the remainder modulo 97 is carried along: ``rearranged = body + head``, so its value modulo 97 is
+    ``body * 10**len(head digits) + head``, with ``body`` grown one character at a time.
+    """
+    if len(compact) < 15 or not compact[:2].isalpha() or not compact[2:4].isdigit():
+        return []
+    try:
+        head = "".join(str(int(c, 36)) for c in compact[:4])
+    except ValueError:
+        return []
+    shift, head_rest = pow(10, len(head), 97), int(head) % 97
+    out: list[int] = []
+    body = 0
+    for n, c in enumerate(compact[:34], start=1):
+        if n <= 4:
+            continue
+        try:
+            value = int(c, 36)
+        except ValueError:
+            break  # no longer prefix can be valid
+        body = (body * (10 if value < 10 else 100) + value) % 97
+        if n >= 15 and (body * shift + head_rest) % 97 == 1:
+            out.append(n)
+    return out[::-1]
+
+
 def ssn_ok(digits: str) -> bool:
     """US SSN structure: no area 000, 666 or 9xx, no group 00, no serial 0000."""
     if len(digits) != 9:
@@ -65,4 +96,4 @@ def ip_ok(candidate: str) -> bool:
     return True
 
 
-__all__ = ["card_prefix_ok", "digits_of", "iban_ok", "ip_ok", "luhn_ok", "ssn_ok"]
+__all__ = ["card_prefix_ok", "digits_of", "iban_lengths", "iban_ok", "ip_ok", "luhn_ok", "ssn_ok"]
