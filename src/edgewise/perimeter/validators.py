@@ -67,9 +67,7 @@ def iban_lengths(compact: str) -> list[int]:
     shift, head_rest = pow(10, len(head), 97), int(head) % 97
     out: list[int] = []
     body = 0
-    for n, c in enumerate(compact[:34], start=1):
-        if n <= 4:
-            continue
+    for n, c in enumerate(compact[4:34], start=5):
         try:
             value = int(c, 36)
         except ValueError:
