@@ -113,3 +113,23 @@ def test_the_edge_margin_leaves_the_outline_unscored_but_not_the_surface() -> No
     heat[:] = 0.0
     heat[95, 95] = 50.0  # outside the part (padding): never scored
     assert image_score(heat, pl) == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), patches=st.integers(1, 6), bank_size=st.integers(1, 300), scale=st.floats(0.01, 100.0))
+def test_patch_scores_are_the_distance_to_the_nearest_bank_patch(seed: int, patches: int, bank_size: int, scale: float) -> None:
+    """The search folds the bank's norms into one product (model.PatchCoreNet.patch_scores): it must still give
+    each patch's Euclidean distance to its nearest bank patch, as a plain float64 search does."""
+    import torch
+
+    from edgewise.apps.inspection.model import FEATURE_DIM, PatchCoreNet
+
+    gen = torch.Generator().manual_seed(seed)
+    bank = torch.randn(bank_size, FEATURE_DIM, generator=gen) * scale
+    feats = torch.randn(2, FEATURE_DIM, patches, 3, generator=gen) * scale
+    feats[0, :, 0, 0] = bank[0]  # a patch that is in the bank: distance 0
+    got = PatchCoreNet(torch.nn.Identity(), bank, 64).patch_scores(feats).double()  # type: ignore[arg-type]
+    want = torch.cdist(feats.flatten(2).transpose(1, 2).double(), bank.double()).min(dim=-1).values.view(2, 1, patches, 3)
+    # float32 expansion of |p - b|^2 cancels: near 0 the error is about sqrt(eps * |p|^2), some 0.005 * scale here
+    assert torch.allclose(got, want, rtol=1e-4, atol=2e-2 * scale)
+    assert float(got[0, 0, 0, 0]) <= 2e-2 * scale
