@@ -325,8 +325,8 @@ def markdown(res: dict[str, Any]) -> str:
     if "llm_reports" in res:
         lr = res["llm_reports"]
         md.append(f"## Reports written on the device ({lr['model']}, the node's engine, greedy)\n")
-        md.append(f"The first events of the PRONOSTIA runs above, each reported twice by the real embedded model; a draft "
-                  f"is used only if it passes the strict check against the event, else the template is used.\n")
+        md.append("The first events of the PRONOSTIA runs above, each reported twice by the real embedded model; a draft "
+                  "is used only if it passes the strict check against the event, else the template is used.\n")
         md.append(f"- free prose continued from a lead sentence (the previous writer): **{lr['prose_llm']}/{lr['events']}** "
                   "drafts passed")
         md.append(f"- fill-in fields under a JSON grammar (now used by the maintenance app): **{lr['fillin_llm']}/{lr['events']}** "

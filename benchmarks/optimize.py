@@ -23,7 +23,6 @@ import json
 import os
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -265,13 +264,13 @@ def _notes(out: dict, rows: list[dict]) -> str:
     cc = RESULTS / "optimize_crosscheck.json"
     if cc.exists():
         c = json.loads(cc.read_text())
-        e, l = c["edgewise"], c["llama_perplexity"]
+        e, lp = c["edgewise"], c["llama_perplexity"]
         same = c["ctx"] == cfg["ctx"] and c["chunks"] == cfg["chunks"]
         md += (f"* Cross-check with llama.cpp's own `llama-perplexity` ({c['variant']}, {c['chunks']} x {c['ctx']} "
                f"tokens{', the same chunks as this table' if same else ''}): PPL {e['perplexity']:.4f} (Edgewise) vs "
-               f"{l['perplexity']:.4f} ({100 * (e['perplexity'] / l['perplexity'] - 1):+.4f}%), mean KL "
-               f"{e['kld_mean']:.6f} vs {l['kld_mean']:.6f}, top-1 {e['top1_agreement']:.2%} vs "
-               f"{l['top1_agreement']:.2%}; method in [optimize_crosscheck.md](optimize_crosscheck.md).\n")
+               f"{lp['perplexity']:.4f} ({100 * (e['perplexity'] / lp['perplexity'] - 1):+.4f}%), mean KL "
+               f"{e['kld_mean']:.6f} vs {lp['kld_mean']:.6f}, top-1 {e['top1_agreement']:.2%} vs "
+               f"{lp['top1_agreement']:.2%}; method in [optimize_crosscheck.md](optimize_crosscheck.md).\n")
     loads = [r["speed_load1"] for r in rows if r.get("speed_load1") is not None]
     cores = os.cpu_count() or 1
     if loads:

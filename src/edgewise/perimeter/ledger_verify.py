@@ -62,7 +62,7 @@ def verify_ledger(db: sqlite3.Connection, key: Ed25519PublicKey) -> VerifyReport
         elif head_seq < last_seq:
             problems.append(f"records after {head_seq} are not covered by the signed head: appended outside the gateway")
         elif hashes.get(head_seq) != head[1]:
-            problems.append(f"the last record differs from the signed head: rewritten")
+            problems.append("the last record differs from the signed head: rewritten")
     return VerifyReport(not problems, len(rows), len(checkpoints), head_seq, fingerprint(key), problems[:MAX_PROBLEMS])
 
 
