@@ -22,9 +22,10 @@ test-fast: install
 bench: install
 	$(VENV)/bin/python benchmarks/bench_node.py
 
+# Lint (pyflakes and pycodestyle errors, see [tool.ruff.lint]) and strict type checks; either failing fails.
 check: install
-	$(VENV)/bin/python -m ruff check src tests || true
-	$(VENV)/bin/python -m mypy src || true
+	$(VENV)/bin/python -m ruff check src tests benchmarks
+	$(VENV)/bin/python -m mypy src
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -160,7 +160,7 @@ def iter_number_tokens(value: Any) -> Iterator[str]:
 
 def numbers_in_text(text: str) -> list[str]:
     """Numbers written in ``text`` ("3.5", "-0.2", "1,200", "2e-3"); thousands commas are dropped."""
-    out = []
+    out: list[str] = []
     for m in _NUMBER.finditer(text):
         tok = m.group(0)
         if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", tok):

@@ -52,7 +52,7 @@ def _insert(conn: Connection) -> Any:
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # each dialect has its own Insert
     else:  # pragma: no cover - configuration error
         raise ConfigError(f"Unsupported collector database '{conn.dialect.name}': use SQLite or PostgreSQL.")
     return insert
@@ -106,7 +106,7 @@ class CollectorStore:
     # --- ingest ---------------------------------------------------------------------------
     def ingest(self, node_id: str, env: BatchEnvelope, *, wire_bytes: int, decompressed_bytes: int) -> IngestResult:
         now = time.time()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "node_id": node_id,
                 "stream": env.stream,

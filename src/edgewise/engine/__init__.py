@@ -6,7 +6,13 @@ several names. Nothing outside this package touches llama-cpp-python objects.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from edgewise.engine.types import Chunk, Completion, Engine, GenerationRequest, SamplingParams, Usage
+
+if TYPE_CHECKING:  # the lazy exports of __getattr__, for type checkers
+    from edgewise.engine.local import LocalEngine
+    from edgewise.engine.manager import EngineManager, open_engine
 
 __all__ = [
     "Chunk",

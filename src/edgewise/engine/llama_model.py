@@ -41,7 +41,7 @@ _log_callback: Any = None  # kept alive for the process: llama.cpp holds the poi
 def _silence(lc: Any) -> None:
     global _log_callback
 
-    @lc.llama_log_callback
+    @lc.llama_log_callback  # type: ignore[untyped-decorator]  # a ctypes CFUNCTYPE of the untyped module handle
     def _cb(level: int, text: bytes, user_data: Any) -> None:
         if level == 4 and text:  # GGML_LOG_LEVEL_ERROR (5 is CONT: progress dots)
             log.error(text.decode("utf-8", "replace").rstrip())

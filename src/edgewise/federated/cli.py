@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,7 +42,7 @@ def _round_line(stats: Any) -> None:
 def _summary_table(summary: dict[str, Any]) -> Table:
     table = Table("round", "server loss", "nodes' held-out loss", "train loss", "bytes up", "epsilon")
     for r in summary["rounds"]:
-        fmt = lambda v: "" if v is None else f"{v:.4f}"  # noqa: E731
+        fmt: Callable[[float | None], str] = lambda v: "" if v is None else f"{v:.4f}"  # noqa: E731
         table.add_row(str(r["round"]), fmt(r["server_loss"]), fmt(r["client_eval_loss"]), fmt(r["train_loss"]),
                       f"{r['bytes_up']:,}", "" if r["epsilon"] is None else f"{r['epsilon']:.2f}")
     return table

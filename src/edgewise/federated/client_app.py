@@ -13,9 +13,10 @@ DP with client-side adaptive clipping (it finds the clipping norm in the config)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flwr.app import Array, ArrayRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
@@ -62,7 +63,7 @@ def _destination(context: Context) -> str:
     return str(node_settings(context).federated.egress_destination)
 
 
-def _dp_mod(msg: Message, context: Context, call_next: Any) -> Message:
+def _dp_mod(msg: Message, context: Context, call_next: Callable[[Message, Context], Message]) -> Message:
     """Flower's adaptive clipping, only when the server asked for it (a clipping norm in the config)."""
     if any(KEY_CLIPPING_NORM in rec for rec in msg.content.config_records.values()):
         return adaptiveclipping_mod(msg, context, call_next)
@@ -76,7 +77,7 @@ app = ClientApp(mods=[perimeter_mod, _dp_mod])
 def _load(msg: Message, context: Context) -> tuple[NodeState, TrainableModel, list[str]]:
     state = node_state(context)
     tm = cached_trainable(state.settings)
-    record = msg.content["arrays"]
+    record = cast(ArrayRecord, msg.content["arrays"])
     keys = list(record.keys())
     set_adapter_arrays(tm.model, {k: record[k].numpy() for k in keys})
     return state, tm, keys
@@ -86,7 +87,7 @@ def _load(msg: Message, context: Context) -> tuple[NodeState, TrainableModel, li
 def train(msg: Message, context: Context) -> Message:
     """Local steps on the node's training records; reply: adapter arrays + numeric metrics only."""
     state, tm, keys = _load(msg, context)
-    cfg = msg.content["config"]
+    cfg = cast(Mapping[str, Any], msg.content["config"])  # a ConfigRecord of the server's numbers
     fed = state.settings.federated
     result = train_local(
         tm, state.partition.train,

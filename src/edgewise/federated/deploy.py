@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from edgewise.errors import EdgewiseError
 
@@ -90,7 +90,8 @@ class Processes:
     def check_alive(self) -> None:
         for p in self.procs:
             if p.poll() is not None:
-                raise DeploymentError(f"{' '.join(map(str, p.args[:2]))} exited with code {p.returncode}; see its log.")
+                argv = cast(list[str], p.args)  # start() takes a list
+                raise DeploymentError(f"{' '.join(map(str, argv[:2]))} exited with code {p.returncode}; see its log.")
 
     def stop(self, grace_s: float = 10.0) -> None:
         """Stop each started process *group* (SuperLink and SuperNodes spawn SuperExec and app processes)."""

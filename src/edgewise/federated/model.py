@@ -45,7 +45,7 @@ class TrainableModel:
 
 
 def model_cache_dir(settings: Settings) -> Path:
-    fed: FederatedSettings = settings.federated  # type: ignore[attr-defined]
+    fed: FederatedSettings = settings.federated
     return fed.model_cache or settings.data_dir / "federated" / "torch"
 
 
@@ -62,7 +62,7 @@ def converted_base(settings: Settings, progress: Any = None) -> Path:
     """
     from edgewise.models import ModelRegistry
 
-    fed: FederatedSettings = settings.federated  # type: ignore[attr-defined]
+    fed: FederatedSettings = settings.federated
     gguf_path = ModelRegistry(settings.models_dir).resolve_path(fed.base_model)
     target = model_cache_dir(settings) / f"{fed.base_model}-{_fingerprint(gguf_path)}"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +92,8 @@ def _convert(gguf_path: Path, target: Path) -> None:
     config = model.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    # transformers leaves from_config unannotated
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
     plain.load_state_dict(model.state_dict())
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     plain.save_pretrained(tmp)
@@ -106,7 +107,7 @@ def load_trainable(settings: Settings, *, device: str | None = None, progress: A
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    fed: FederatedSettings = settings.federated  # type: ignore[attr-defined]
+    fed: FederatedSettings = settings.federated
     if fed.threads:
         torch.set_num_threads(fed.threads)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -115,7 +116,8 @@ def load_trainable(settings: Settings, *, device: str | None = None, progress: A
     base = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
     torch.manual_seed(0)  # every node starts from the same adapter init; the server overwrites it anyway
     config = LoraConfig(
-        r=fed.lora_rank, lora_alpha=fed.lora_alpha, target_modules=list(fed.lora_targets),
+        r=fed.lora_rank, lora_alpha=fed.lora_alpha,  # type: ignore[arg-type]  # peft says int; used as alpha / r
+        target_modules=list(fed.lora_targets),
         lora_dropout=0.0, bias="none", task_type="CAUSAL_LM",
     )
     model = get_peft_model(base, config).to(device)

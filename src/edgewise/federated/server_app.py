@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flwr.app import Array, ArrayRecord, ConfigRecord, Context, MetricRecord
@@ -32,6 +32,9 @@ from edgewise.federated.privacy import dp_epsilon
 from edgewise.federated.spec import RunSpec
 from edgewise.federated.strategy import build_strategy
 from edgewise.federated.training import evaluate_loss
+
+if TYPE_CHECKING:
+    from flwr.app.typing import MetricRecordValues
 
 log = logging.getLogger("edgewise.federated")
 
@@ -66,7 +69,7 @@ def run_federation(grid: Grid, spec: RunSpec, *, progress: Any = None) -> RunHis
         history.record_server(server_round, loss, eps, traffic)
         if progress:
             progress(history.rounds[-1])
-        metrics: dict[str, float] = {"server-loss": loss}
+        metrics: dict[str, MetricRecordValues] = {"server-loss": loss}
         if eps is not None:
             metrics["epsilon"] = min(eps, 1e12)
         return MetricRecord(metrics)
@@ -87,7 +90,8 @@ def run_federation(grid: Grid, spec: RunSpec, *, progress: Any = None) -> RunHis
         history.adapter_path, history.model_name = str(path), name
     summary = spec.summary_path or settings.data_dir / "federated" / "runs" / f"run-{int(started)}.json"
     summary.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(summary.with_suffix(".npz"), **final)  # the global adapter, for evaluation and re-export
+    # the global adapter, for evaluation and re-export (numpy's stub lets **final fill allow_pickle: bool)
+    np.savez(summary.with_suffix(".npz"), **final)  # type: ignore[arg-type]
     history.write(summary)
     return history
 

@@ -134,7 +134,7 @@ def generate_summary(tm: TrainableModel, rec: Record, *, max_new_tokens: int = 4
     with torch.no_grad():
         out = tm.model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
                                 pad_token_id=tm.tokenizer.pad_token_id)
-    text = tm.tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+    text: str = tm.tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
     return text.strip().split("\n")[0].strip()
 
 

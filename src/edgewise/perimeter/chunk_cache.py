@@ -203,12 +203,13 @@ class ChunkCache:
         for at, starts in irregular:
             start[at : at + len(starts)] = starts
         tokens = self._tokens[first]
+        chunk_of_token: slice | NDArray[np.intp]
         if (tokens == 1).all():
             rows, chunk_of_token = first, slice(None)
         else:
-            chunk_of_token = np.repeat(np.arange(len(every)), tokens)
-            within = np.arange(len(chunk_of_token)) - (np.cumsum(tokens) - tokens)[chunk_of_token]
-            rows = first[chunk_of_token] + within
+            owners = np.repeat(np.arange(len(every)), tokens)
+            within = np.arange(len(owners)) - (np.cumsum(tokens) - tokens)[owners]
+            rows, chunk_of_token = first[owners] + within, owners
         idx = start[chunk_of_token] + self._offset[rows]
         before = np.concatenate([[0], np.cumsum(tokens)])
         counts = before[text_end] - before[text_first]

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from re import _constants as sre_constants, _parser as sre_parser  # the stdlib's own regex parser
+# the stdlib's own regex parser; private modules, which typeshed does not stub
+from re import _constants as sre_constants, _parser as sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
 

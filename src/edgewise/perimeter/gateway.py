@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from edgewise.perimeter.errors import DetectionFailed, EgressFailed
 from edgewise.perimeter.placeholders import PlaceholderAllocator, reidentify_text
@@ -150,7 +150,7 @@ class Gateway:
         return Receipt(dest.name, dc, len(body), sha, counts, response.status_code, response.body, record, session_id)
 
     # -- ledger and metrics --------------------------------------------------------------------------
-    def _refuse(self, destination: str, dc: DataClass | str, nbytes: int, reason: str) -> Any:
+    def _refuse(self, destination: str, dc: DataClass | str, nbytes: int, reason: str) -> NoReturn:
         self._record(destination, dc, nbytes, "", {}, "refused", reason)
         raise EgressRefused(f"Refused to send to {destination}: {reason}. Nothing was sent.")
 

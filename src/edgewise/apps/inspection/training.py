@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from edgewise.apps.inspection.adapt import ADAPT_STEPS, adapt_backbone
+from edgewise.apps.inspection.adapt import ADAPT_STEPS, Progress, adapt_backbone
 from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
@@ -33,7 +33,6 @@ from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
 from edgewise.apps.inspection.verdict import Inspection, judge
 
-Progress = Callable[[str], None]
 BATCH = 8
 #: Default unscored outline, as a share of the canvas side: 3 patches of 8 px on the 320 letterbox canvas, 19 px
 #: on the 256 stretch canvas. Chosen on this repository's half of the magnetic tiles among 2, 3 and 4 patches
@@ -129,7 +128,7 @@ def quantize_int8(fp32: Path, out: Path, calibration: np.ndarray) -> Path:
     """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-    class _Reader(CalibrationDataReader):
+    class _Reader(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime ships no type information
         def __init__(self) -> None:
             self._it = iter([{"canvas": c[None].astype(np.float32)} for c in calibration])
 

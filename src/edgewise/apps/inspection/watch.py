@@ -96,6 +96,7 @@ def watch_loop(
     rows: list[dict[str, Any]] = []
     last_new = time.monotonic()
     sink = json_out.open("a") if json_out is not None else None
+    title: Callable[[], str]
     title = lambda: f"watching {drop.folder}: {station.inspected} inspected, {station.rejected} rejected"  # noqa: E731
     try:
         with Live(table(rows, title()), console=Console(stderr=True), refresh_per_second=4) as live:

@@ -117,7 +117,8 @@ def _band_signals(spec: np.ndarray, lo: int, hi: int, length: int) -> np.ndarray
     buf = np.zeros((spec.shape[0], length), dtype=np.complex64)
     buf[:, : hi - lo] = spec[:, lo:hi]
     z = sfft.ifft(buf, axis=1, workers=1)
-    return z.real**2 + z.imag**2
+    power: np.ndarray = z.real**2 + z.imag**2
+    return power
 
 
 def compute_features(

@@ -46,7 +46,8 @@ def parse_hostport(text: str) -> tuple[str, int]:
 def _client(client_id: str = "") -> Any:
     import paho.mqtt.client as mqtt
 
-    return mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    # paho.mqtt.client imports CallbackAPIVersion from paho.mqtt.enums without re-exporting it
+    return mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)  # type: ignore[attr-defined]
 
 
 def publish_blocks(host: str, port: int, topic: str, blocks: Iterable[Block], *, realtime: bool = False) -> int:

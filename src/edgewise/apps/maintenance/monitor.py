@@ -43,7 +43,8 @@ def resample(x: np.ndarray, fs: float, target: float) -> np.ndarray:
     from scipy.signal import resample_poly
 
     ratio = Fraction(target / fs).limit_denominator(1000)
-    return resample_poly(x, ratio.numerator, ratio.denominator, axis=0)
+    out: np.ndarray = resample_poly(x, ratio.numerator, ratio.denominator, axis=0)
+    return out
 
 
 class Monitor:

@@ -72,13 +72,15 @@ class Gaussian:
         return cls(center, scale, np.linalg.pinv(cov))
 
     def zscores(self, x: np.ndarray) -> np.ndarray:
-        return (x - self.center) / self.scale
+        z: np.ndarray = (x - self.center) / self.scale
+        return z
 
     def distance(self, x: np.ndarray) -> np.ndarray:
         """One-sided Mahalanobis distance of each row (only moves towards worse count)."""
         z = np.maximum(self.zscores(x), 0.0)
         d2 = np.einsum("ij,jk,ik->i", z, self.precision, z)
-        return np.sqrt(np.maximum(d2, 0.0))
+        d: np.ndarray = np.sqrt(np.maximum(d2, 0.0))
+        return d
 
 
 @dataclass

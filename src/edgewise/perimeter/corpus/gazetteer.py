@@ -18,6 +18,7 @@ import functools
 import gettext
 import random
 import unicodedata
+from collections.abc import Callable
 
 #: Languages whose country-name translations are used (Latin script; ISO 639-1, as in pycountry's locales).
 COUNTRY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "fi", "nb_NO", "cs", "sk", "hu",
@@ -52,6 +53,7 @@ def _countries() -> tuple[tuple[str, ...], ...]:
     english = sorted({n for c in pycountry.countries for n in (c.name, getattr(c, "common_name", c.name))})
     out = []
     for lang in COUNTRY_LANGUAGES:
+        tr: Callable[[str], str]
         try:
             tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]).gettext
         except OSError:

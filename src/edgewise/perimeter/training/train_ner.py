@@ -130,7 +130,7 @@ def _blas_ops() -> Any:
 
 def train(n: int, epochs: int, seed: int, out: Path, arch: str = "tagger") -> Any:
     import spacy
-    from spacy.util import fix_random_seed, minibatch
+    from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]  # thinc's, re-exported implicitly
     from thinc.api import set_current_ops
 
     from edgewise.perimeter.corpus import TRAIN, generate
@@ -151,7 +151,7 @@ def train(n: int, epochs: int, seed: int, out: Path, arch: str = "tagger") -> An
         rng.shuffle(examples)
         losses: dict[str, float] = {}
         t0 = time.perf_counter()
-        for batch in minibatch(examples, size=64):
+        for batch in minibatch(examples, size=64):  # type: ignore[no-untyped-call]  # spacy leaves it unannotated
             nlp.update(batch, drop=0.15, sgd=optimizer, losses=losses)
         took = time.perf_counter() - t0
         print(f"epoch {epoch + 1}/{epochs} loss={sum(losses.values()):.1f} ({took:.0f}s)", flush=True)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from edgewise.perimeter.corpus import DEV, generate
-from edgewise.perimeter.corpus.scoring import score
+from edgewise.perimeter.corpus.scoring import Predict, score
 from edgewise.perimeter.detector import PiiDetector
 from edgewise.perimeter.ner import SHIPPED_MODEL, NerModel
 
@@ -56,7 +56,7 @@ def evaluate(model: Path, n: int, biases: tuple[float, ...] = BIASES) -> list[di
     for case_rule in (False, True):
         for bias in biases:
             ner.recall_bias, ner.case_rule = bias, case_rule
-            s = score(samples, lambda t, d=det: [(e.start, e.end, e.type) for e in d.detect(t)])
+            s = score(samples, cast(Predict, lambda t, d=det: [(e.start, e.end, e.type) for e in d.detect(t)]))
             per, typed = s.per_type(), s.overall()["typed"]
             row: dict[str, float | bool] = {"case_rule": case_rule, "bias": bias, "typed_f2": typed["f2"],
                                             "typed_p": typed["precision"], "typed_r": typed["recall"]}
