@@ -12,7 +12,7 @@ import re
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from edgewise.perimeter.encoded import encoded_fragments
 from edgewise.perimeter.errors import DetectionFailed
@@ -41,9 +41,12 @@ _IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", re.IGNORECASE)
 _STAND_IN = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "x" * 26 + "X" * 26 + "0" * 10)
 
 
-@dataclass(frozen=True)
-class Entity:
-    """An identifier found in the original text; ``value`` stays on the device."""
+class Entity(NamedTuple):
+    """An identifier found in the original text; ``value`` stays on the device.
+
+    A named tuple, as :class:`Finding`: a 1 KB request makes some 30, and a frozen dataclass took 2.3 us to
+    build against 0.9 (its ``__init__`` sets each field through ``object.__setattr__``).
+    """
 
     type: str
     start: int

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from edgewise.perimeter.detector import PiiDetector
 from edgewise.perimeter.placeholders import PlaceholderAllocator
@@ -19,8 +19,9 @@ from edgewise.perimeter.placeholders import PlaceholderAllocator
 JsonValue = Any
 
 
-@dataclass(frozen=True)
-class RedactedEntity:
+class RedactedEntity(NamedTuple):
+    """One replaced span (a named tuple, as ``detector.Entity``: some 30 per 1 KB request)."""
+
     type: str
     start: int
     end: int
