@@ -106,6 +106,8 @@ def _plain_iban_ok(compact: str) -> bool:
 
 
 _EMAIL_PIECES = ["a", "b7", "é", "_", ".", "+", "%", "-", "@", "@", "x.co", ".org", " ", ",", "(", "a" * 30, "b" * 40, "\n"]
+# what the obfuscated pattern also takes: a spelled-out "at" and "dot" in brackets, spaces around them
+_SPACED_PIECES = [*_EMAIL_PIECES, "[at]", "(at)", "{ AT }", "[ at]", "(dot)", "[dot]", "  ", "\t", "\u2003", "(", "]", "at"]
 
 
 @hsettings(max_examples=1500, deadline=None)
@@ -115,8 +117,35 @@ def test_emails_found_from_each_at_are_the_pattern_scan(parts: list[str]) -> Non
     assert [m.span() for m in r.plain_emails(text)] == [m.span() for m in r._EMAIL.finditer(text)]
 
 
+@hsettings(max_examples=1500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_SPACED_PIECES), max_size=25))
+def test_obfuscated_emails_found_from_each_at_are_the_pattern_scan(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert [m.span() for m in r.spaced_emails(text)] == [m.span() for m in r._EMAIL_SPACED.finditer(text)]
+
+
+_IPV6_PIECES = [":", "::", "1", "ab", "FFFF", "0db8", "12345", "g", "x", "_", ".", "%eth0", "%", "1.2.3.4", "10.0.0", " ",
+                "é", "-", "\n", "fe80", "abcde"]
+
+
+@hsettings(max_examples=1500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_IPV6_PIECES), max_size=25))
+def test_ipv6_addresses_found_from_each_colon_are_the_pattern_scan(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert [m.span() for m in r.ipv6_candidates(text)] == [m.span() for m in r._IPV6.finditer(text)]
+
+
+def test_the_hex_digits_are_what_the_pattern_takes_ignoring_case() -> None:
+    """``recognizers._HEX`` is the class ``[0-9a-f]`` under ``re.IGNORECASE``, over all of Unicode."""
+    pattern = re.compile("[0-9a-f]", re.IGNORECASE)
+    assert {chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))} == r._HEX
+
+
 def test_emails_found_from_each_at_are_the_pattern_scan_on_the_corpus() -> None:
     texts = [s.text for s in generate(HELDOUT, 400, seed=5)]
     texts += ["x" * 64 + "@ex.com", "x" * 65 + "@ex.com", "a@b.co@c.org d@e.fr", "a@b.cd.e@f.org", "@@a@b.org"]
+    texts += ["x" * 64 + " [at] ex . com", "x" * 65 + " @ ex.com", "a   @ b.org", "a    @ b.org", "a [at] b [dot] org"]
     for text in texts:
         assert [m.span() for m in r.plain_emails(text)] == [m.span() for m in r._EMAIL.finditer(text)], text
+        assert [m.span() for m in r.spaced_emails(text)] == [m.span() for m in r._EMAIL_SPACED.finditer(text)], text
+        assert [m.span() for m in r.ipv6_candidates(text)] == [m.span() for m in r._IPV6.finditer(text)], text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from edgewise.perimeter.encoded import encoded_fragments
@@ -22,6 +22,7 @@ from edgewise.perimeter.normalize import normalize
 from edgewise.perimeter.recognizers import (
     STRUCTURED,
     Recognizer,
+    at_signs,
     deny_list_recognizer,
     email_could_hold,
     emails,
@@ -95,13 +96,6 @@ def stand_ins(text: str, found: Iterable[Finding]) -> str:
         pos = b
     parts.append(text[pos:])
     return "".join(parts)
-
-
-def _at_signs(text: str) -> Iterator[int]:
-    at = text.find("@")
-    while at != -1:
-        yield at
-        at = text.find("@", at + 1)
 
 
 def _overlaps_same_type(covered: list[tuple[int, int, str]], starts: list[int], a: int, b: int, type_: str) -> bool:
@@ -187,7 +181,7 @@ class PiiDetector:
         # spelled-out "at", or an @ or IBAN head outside the validated findings that has, once whitespace is
         # squeezed out, what such an identifier needs around it (recognizers.email_could_hold, iban_could_start).
         spelled = _SPACED_AT_LIKE.search(t) is not None
-        ats = [] if spelled or "@" not in t else _loose(_at_signs(t), covered, "EMAIL")
+        ats = [] if spelled or "@" not in t else _loose(at_signs(t), covered, "EMAIL")
         heads = _loose(iban_heads(t), covered, "IBAN") if _IBAN_LIKE.search(t) is not None else []
         if not (spelled or ats or heads):
             return []
