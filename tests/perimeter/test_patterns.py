@@ -57,6 +57,25 @@ def test_the_fast_pattern_matches_like_the_plain_one_on_made_up_text(name: str, 
 
 HINTED = {"_IPV6": "_IPV6_HINT", "_MAC": "_MAC_HINT"}
 
+_PLAIN_IBAN_HEAD = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}", _I)
+_PLAIN_IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", _I)
+_HEAD_PIECES = ["a", "B", "é", "ſ", "\u212a", "1", "23", "٣", "GB82", "de44", "x", " ", "-", "\n", "_", "ab1", "AB12CD34"]
+
+
+@hsettings(max_examples=1500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_HEAD_PIECES), max_size=25))
+def test_iban_heads_found_from_their_digits_are_the_plain_scan(parts: list[str]) -> None:
+    from edgewise.perimeter.detector import _IBAN_LIKE
+
+    text = "".join(parts)
+    assert list(r.iban_heads(text)) == [m.start() for m in _PLAIN_IBAN_HEAD.finditer(text)]
+    assert (_IBAN_LIKE.search(text) is None) == (_PLAIN_IBAN_LIKE.search(text) is None)
+
+
+def test_iban_heads_found_from_their_digits_are_the_plain_scan_on_the_corpus() -> None:
+    for text in [s.text for s in generate(HELDOUT, 300, seed=2)]:
+        assert list(r.iban_heads(text)) == [m.start() for m in _PLAIN_IBAN_HEAD.finditer(text)], text
+
 
 @pytest.mark.parametrize("name", sorted(HINTED))
 @hsettings(max_examples=400, deadline=None)

@@ -37,7 +37,8 @@ from edgewise.perimeter.squeezed import squeeze
 MAX_DECODE_DEPTH = 2
 #: A spelled-out "at", or what becomes one once whitespace is squeezed out ("[ a t ]" -> "[at]").
 _SPACED_AT_LIKE = re.compile(r"[\[\(\{]\s*a\s*t\s*[\]\)\}]", re.IGNORECASE)
-_IBAN_LIKE = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}[\s\w]", re.IGNORECASE)
+#: An IBAN head (see ``recognizers.iban_heads``) with a letter, digit or space after it, found from its digits.
+_IBAN_LIKE = re.compile(r"\d(?<=(?<![a-z0-9])[a-z]{2}\d)\d[\s\w]", re.IGNORECASE)
 #: ASCII letters and digits to one stand-in per class (see :func:`stand_ins`).
 _STAND_IN = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "x" * 26 + "X" * 26 + "0" * 10)
 

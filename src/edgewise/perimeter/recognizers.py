@@ -270,12 +270,17 @@ STRUCTURED: tuple[Recognizer, ...] = (
     emails, urls, ip_addresses, mac_addresses, credit_cards, ibans, ssns, phones, dates_of_birth,
 )
 
-_IBAN_HEAD = re.compile(r"(?<![a-z0-9])[a-z]{2}\d{2}", _I)
+#: An IBAN head (two letters, two digits, at the start of a word: ``(?<![a-z0-9])[a-z]{2}\d{2}``), matched by
+#: its digits, the head starting two characters before. Why: a pattern that opens with a lookbehind is tried
+#: at every position, while one that opens with a digit is tried at the digits only (a third of the time on
+#: 1 KB of text). Heads cannot overlap (the lookbehind refuses the next three positions), so both forms find
+#: the same heads; ``tests/perimeter/test_patterns.py`` compares them.
+_IBAN_HEAD_DIGITS = re.compile(r"\d(?<=(?<![a-z0-9])[a-z]{2}\d)\d", _I)
 
 
 def iban_heads(text: str) -> Iterator[int]:
     """Where something that looks like the start of an IBAN (two letters, two digits) begins a word."""
-    return (m.start() for m in _IBAN_HEAD.finditer(text))
+    return (m.start() - 2 for m in _IBAN_HEAD_DIGITS.finditer(text))
 
 
 def iban_could_start(squeezed: str, at: int) -> bool:
