@@ -57,6 +57,59 @@ def test_the_shipped_pipeline_sets_doc_ents_for_plain_spacy_users() -> None:
     assert {(e.start_char, e.end_char) for e in doc.ents} == ours
 
 
+def test_names_are_the_shipped_pipelines_doc_ents_on_the_corpus() -> None:
+    """With plain argmax decoding, the spans read from the scores (all lines of a text decoded together, runs
+    split where the type or the line changes) are the ``doc.ents`` that spaCy's pipeline makes line by line."""
+    from edgewise.perimeter.ner import LABELS, SHIPPED_MODEL, NerModel
+
+    model = NerModel(recall_bias=0.0, case_rule=False)
+    nlp = spacy.load(SHIPPED_MODEL)
+    lines = [s.text for s in generate(HELDOUT, 240, seed=21)]
+    for i in range(0, len(lines), 12):
+        text = "\n".join(lines[i : i + 12])
+        ours = [(f.start, f.end, f.type) for f in model.find(text)]
+        want, offset = [], 0
+        for line in text.split("\n"):
+            want += [(offset + e.start_char, offset + e.end_char, LABELS[e.label_]) for e in nlp(line).ents]
+            offset += len(line) + 1
+        assert ours == want
+
+
+def test_decoding_lines_together_finds_what_decoding_each_line_finds() -> None:
+    """The recall bias and the case rule too: a run never crosses from one line (one text of the batch) into
+    the next, and the case rule looks at each line's own letters."""
+    from edgewise.perimeter.ner import NerModel
+
+    model = NerModel()
+    lines = [s.text for s in generate(HELDOUT, 240, seed=22)]
+    for i in range(0, len(lines), 12):
+        text = "\n".join(lines[i : i + 12])
+        want, offset = [], 0
+        for line in text.split("\n"):
+            want += [(offset + f.start, offset + f.end, f.type) for f in model.find(line)]
+            offset += len(line) + 1
+        assert [(f.start, f.end, f.type) for f in model.find(text)] == want
+
+
+def test_names_found_in_mixed_case_text_neither_begin_nor_end_with_an_ordinary_word() -> None:
+    """The case rule applied by ``find``: what it trims is gone from the spans, and it does trim on the corpus."""
+    from edgewise.perimeter.ner import PARTICLES, NerModel, _mixed_case
+
+    ruled, plain = NerModel(), NerModel(case_rule=False)
+    texts = [s.text for s in generate(HELDOUT, 300, seed=23)]
+    changed = 0
+    for text in texts:
+        spans = ruled.find(text)
+        changed += spans != plain.find(text)
+        if not _mixed_case(text):
+            continue
+        for f in spans:
+            words = text[f.start : f.end].split()
+            assert not (words[0].isalpha() and words[0][0].islower() and words[0] not in PARTICLES), (text, f)
+            assert not (words[-1].isalpha() and words[-1][0].islower()), (text, f)
+    assert changed > 10
+
+
 def test_the_numpy_forward_pass_gives_thincs_scores() -> None:
     """The tagger runs in plain numpy on the node; it must score exactly like spaCy/thinc (up to float rounding)."""
     from edgewise.perimeter.chunk_cache import token_rows
