@@ -91,15 +91,11 @@ def plain_emails(text: str) -> Iterator[re.Match[str]]:
     scan. ``tests/perimeter/test_patterns.py`` compares both.
     """
     end = 0
-    at = text.find("@")
-    while at != -1:
-        start = at
-        while start > 0 and at - start <= 64 and (text[start - 1].isalnum() or text[start - 1] in "_.+%-"):
-            start -= 1
+    for at in at_signs(text):
+        start = _local_part_start(text, at)
         if 0 < at - start <= 64 and start >= end and (m := _EMAIL.match(text, start)) is not None:
             end = m.end()
             yield m
-        at = text.find("@", at + 1)
 
 
 def spaced_emails(text: str) -> Iterator[re.Match[str]]:
@@ -118,12 +114,18 @@ def spaced_emails(text: str) -> Iterator[re.Match[str]]:
         run_end = at
         while run_end > 0 and at - run_end < 3 and text[run_end - 1].isspace():
             run_end -= 1
-        start = run_end
-        while start > 0 and run_end - start <= 64 and (text[start - 1].isalnum() or text[start - 1] in "_.+%-"):
-            start -= 1
+        start = _local_part_start(text, run_end)
         if 0 < run_end - start <= 64 and start >= end and (m := _EMAIL_SPACED.match(text, start)) is not None:
             end = m.end()
             yield m
+
+
+def _local_part_start(text: str, end: int) -> int:
+    """Where the run of local-part characters (``[\\w.+%-]``) that ends at ``end`` starts, looking back 65 at most."""
+    start = end
+    while start > 0 and end - start <= 64 and (text[start - 1].isalnum() or text[start - 1] in "_.+%-"):
+        start -= 1
+    return start
 
 
 def at_signs(text: str) -> Iterator[int]:
