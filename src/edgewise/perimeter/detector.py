@@ -20,6 +20,7 @@ from edgewise.perimeter.findings import PRIORITY_MODEL, PRIORITY_VALIDATED, Find
 from edgewise.perimeter.ner import NerModel
 from edgewise.perimeter.normalize import normalize
 from edgewise.perimeter.recognizers import (
+    IBAN_HEAD_DIGITS,
     STRUCTURED,
     Recognizer,
     at_signs,
@@ -38,7 +39,7 @@ MAX_DECODE_DEPTH = 2
 #: A spelled-out "at", or what becomes one once whitespace is squeezed out ("[ a t ]" -> "[at]").
 _SPACED_AT_LIKE = re.compile(r"[\[\(\{]\s*a\s*t\s*[\]\)\}]", re.IGNORECASE)
 #: An IBAN head (see ``recognizers.iban_heads``) with a letter, digit or space after it, found from its digits.
-_IBAN_LIKE = re.compile(r"\d(?<=(?<![a-z0-9])[a-z]{2}\d)\d[\s\w]", re.IGNORECASE)
+_IBAN_LIKE = re.compile(IBAN_HEAD_DIGITS + r"[\s\w]", re.IGNORECASE)
 #: ASCII letters and digits to one stand-in per class (see :func:`stand_ins`).
 _STAND_IN = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "x" * 26 + "X" * 26 + "0" * 10)
 

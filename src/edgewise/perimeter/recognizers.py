@@ -90,12 +90,13 @@ def plain_emails(text: str) -> Iterator[re.Match[str]]:
     begins at or after the previous match's end, else there is no match at this ``@``, exactly as for the
     scan. ``tests/perimeter/test_patterns.py`` compares both.
     """
-    end = 0
-    for at in at_signs(text):
-        start = _local_part_start(text, at)
-        if 0 < at - start <= 64 and start >= end and (m := _EMAIL.match(text, start)) is not None:
-            end = m.end()
-            yield m
+    def starts() -> Iterator[int]:
+        for at in at_signs(text):
+            start = _local_part_start(text, at)
+            if 0 < at - start <= 64:
+                yield start
+
+    return _matches_at(_EMAIL, text, starts())
 
 
 def spaced_emails(text: str) -> Iterator[re.Match[str]]:
@@ -109,13 +110,24 @@ def spaced_emails(text: str) -> Iterator[re.Match[str]]:
     as the scan that a match cannot start before the previous one's end. ``tests/perimeter/
     test_patterns.py`` compares both.
     """
+    def starts() -> Iterator[int]:
+        for at in sorted([*at_signs(text), *(m.start() for m in _AT_WORD.finditer(text))]):
+            run_end = at
+            while run_end > 0 and at - run_end < 3 and text[run_end - 1].isspace():
+                run_end -= 1
+            start = _local_part_start(text, run_end)
+            if 0 < run_end - start <= 64:
+                yield start
+
+    return _matches_at(_EMAIL_SPACED, text, starts())
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterator[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, tried only at ``starts``: ascending, and holding every position where a
+    match can start. As the scan does, a match may not start before the previous one's end."""
     end = 0
-    for at in sorted([*at_signs(text), *(m.start() for m in _AT_WORD.finditer(text))]):
-        run_end = at
-        while run_end > 0 and at - run_end < 3 and text[run_end - 1].isspace():
-            run_end -= 1
-        start = _local_part_start(text, run_end)
-        if 0 < run_end - start <= 64 and start >= end and (m := _EMAIL_SPACED.match(text, start)) is not None:
+    for start in starts:
+        if start >= end and (m := pattern.match(text, start)) is not None:
             end = m.end()
             yield m
 
@@ -178,16 +190,16 @@ def ipv6_candidates(text: str) -> Iterator[re.Match[str]]:
     with the scan's rule that a match cannot start before the previous one's end. ``tests/perimeter/
     test_patterns.py`` compares both.
     """
-    end = 0
-    colon = text.find(":")
-    while colon != -1:
-        start = colon
-        while start > 0 and colon - start < 4 and text[start - 1] in _HEX:
-            start -= 1
-        if start >= end and (m := _IPV6.match(text, start)) is not None:  # the lookbehind judges the start
-            end = m.end()
-            yield m
-        colon = text.find(":", colon + 1)
+    def starts() -> Iterator[int]:
+        colon = text.find(":")
+        while colon != -1:
+            start = colon
+            while start > 0 and colon - start < 4 and text[start - 1] in _HEX:
+                start -= 1
+            yield start  # the pattern's lookbehind judges it
+            colon = text.find(":", colon + 1)
+
+    return _matches_at(_IPV6, text, starts())
 
 
 def mac_addresses(text: str) -> Iterator[Finding]:
@@ -277,7 +289,8 @@ STRUCTURED: tuple[Recognizer, ...] = (
 #: at every position, while one that opens with a digit is tried at the digits only (a third of the time on
 #: 1 KB of text). Heads cannot overlap (the lookbehind refuses the next three positions), so both forms find
 #: the same heads; ``tests/perimeter/test_patterns.py`` compares them.
-_IBAN_HEAD_DIGITS = re.compile(r"\d(?<=(?<![a-z0-9])[a-z]{2}\d)\d", _I)
+IBAN_HEAD_DIGITS = r"\d(?<=(?<![a-z0-9])[a-z]{2}\d)\d"
+_IBAN_HEAD_DIGITS = re.compile(IBAN_HEAD_DIGITS, _I)
 
 
 def iban_heads(text: str) -> Iterator[int]:
