@@ -12,7 +12,7 @@ from edgewise.apps.inspection.imaging import Placement, load_image
 from edgewise.apps.inspection.postprocess import defect_regions
 from edgewise.apps.inspection.runtime import Detector
 from edgewise.apps.inspection.spec import DetectorSpec
-from edgewise.apps.inspection.training import calibrate
+from edgewise.apps.inspection.calibration import calibrate
 
 
 def test_spec_records_good_only_training_and_calibration(trained, tiles) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,8 @@
   features, trained on good parts only, threshold calibrated to a false-reject
   rate, exported to ONNX (needs the ``inspection-train`` extra: torch).
 * :mod:`.runtime` - :class:`Detector`, the ONNX Runtime detector the node runs.
+* :mod:`.calibration` - :func:`recalibrate`: reset a detector's threshold on new
+  good parts with the ONNX runtime alone.
 * :mod:`.station` - :class:`Station`: inspection, shift counts, events, reports,
   publishing through the perimeter (images never leave the node).
 * :mod:`.cli` (``edgewise inspect``), :mod:`.routes` (``POST /v1/inspection/images``).
@@ -36,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "decode_image": "imaging",
     "judge": "verdict",
     "fit_canvas": "imaging",
+    "recalibrate": "calibration",
     "letterbox": "imaging",
     "list_images": "imaging",
     "load_image": "imaging",
@@ -73,5 +76,6 @@ __all__ = [
     "list_images",
     "load_image",
     "rate_event",
+    "recalibrate",
     "reject_event",
 ]

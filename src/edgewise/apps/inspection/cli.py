@@ -78,14 +78,61 @@ def train(
             progress=lambda m: status.update(m), **steps,
         )
     spec = det.spec
-    registry.add(out, name, kind="detector", replace=True,
-                 meta={"threshold": spec.threshold, "image_size": spec.image_size, "classes": spec.classes, "int8": spec.int8})
+    _register(registry, out, spec)
     if as_json:
         typer.echo(spec.model_dump_json(indent=2))
         return
     console.print(f"[green]detector '{name}'[/] trained on {spec.train_images} good images, bank {spec.bank_size} patches, "
                   f"threshold {spec.threshold:.3f} ({spec.calibration.rejected_good} of {spec.calibration.images} held-out "
                   f"good images rejected) -> {out}")
+
+
+def _register(registry: Any, folder: Path, spec: Any) -> None:
+    registry.add(folder, spec.name, kind="detector", replace=True,
+                 meta={"threshold": spec.threshold, "image_size": spec.image_size, "classes": spec.classes, "int8": spec.int8})
+
+
+@app.command("calibrate")
+def calibrate(
+    paths: Annotated[list[Path], typer.Argument(help="Images or folders of parts confirmed GOOD (not used in training).")],
+    model: Annotated[str, typer.Option("--model", help="Registered detector name.")],
+    false_reject_rate: Annotated[float | None, typer.Option(
+        "--false-reject-rate", help="Share of good parts the threshold may reject (default: the detector's current one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the new calibration as JSON.")] = False,
+) -> None:
+    """Reset a detector's threshold on new good parts, without retraining (ONNX runtime only, seconds).
+
+    Use it after the first shift: the threshold set in training rests on its few held-out parts; hundreds of
+    confirmed-good parts from the line set it where the stated false-reject rate holds. A node or watcher
+    using the detector picks the new threshold up at its next image. The table lists the good parts that
+    score highest: look at them.
+    """
+    from edgewise.apps.inspection.calibration import recalibrate
+    from edgewise.apps.inspection.errors import DetectorNotFound
+    from edgewise.apps.inspection.imaging import list_images
+    from edgewise.models import ModelRegistry
+
+    settings = load_settings()
+    registry = ModelRegistry(settings.models_dir)
+    entry = registry.get(model)
+    if entry.kind != "detector":
+        raise DetectorNotFound(f"'{model}' is a {entry.kind} model, not a detector; `edgewise models list` shows them.")
+    with console.status("calibrating") as status:
+        change = recalibrate(Path(entry.path), list_images(paths), false_reject_rate=false_reject_rate,
+                             threads=settings.inspection.threads, progress=lambda m: status.update(m))
+    new, old = change.after, change.before
+    _register(registry, Path(entry.path), new)
+    cal = new.calibration
+    if as_json:
+        typer.echo(json.dumps({"detector": model, "threshold_before": old.threshold, "threshold": new.threshold,
+                               "int8_threshold": new.int8_threshold, "calibration": cal.model_dump(mode="json")}))
+        return
+    table = Table("good image", "score", "share of threshold", title="highest-scoring good parts (they set the threshold)")
+    for img in cal.highest:
+        table.add_row(img.image, f"{img.score:.3f}", f"{img.score / new.threshold:.0%}")
+    console.print(table)
+    console.print(f"[green]detector '{model}'[/]: threshold {old.threshold:.3f} -> {new.threshold:.3f} on {cal.images} good "
+                  f"images ({cal.rejected_good} rejected, {cal.false_reject_rate:.1%} allowed)")
 
 
 def _station(settings: Settings, model: str | None, *, int8: bool, llm: bool, station: str | None) -> Any:

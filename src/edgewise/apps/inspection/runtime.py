@@ -3,40 +3,79 @@
 :class:`Detector` loads a detector folder (see :mod:`~edgewise.apps.inspection.spec`)
 and inspects decoded frames. One ONNX Runtime session per detector; ``run`` is
 thread-safe (ONNX Runtime sessions are), so the HTTP route and the watcher can
-share one detector.
+share one detector. A folder recalibrated or retrained while it is in use is
+picked up at the next image (:meth:`Detector.refresh`).
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from edgewise.apps.inspection.classify import ClassIndex
 from edgewise.apps.inspection.errors import DetectorNotFound
-from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, DetectorSpec
+from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, SPEC_FILE, DetectorSpec
 from edgewise.apps.inspection.verdict import Outcome, judge
+
+
+Stamp = tuple[int, int, int] | None
+
+
+def _stamp(path: Path) -> Stamp:
+    """What changes when a file is rewritten (inode for an atomic replace, time and size otherwise)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 class Detector:
     """A trained detector served by ONNX Runtime on the CPU."""
 
     def __init__(self, folder: Path, *, threads: int = 1, int8: bool = False) -> None:
-        import onnxruntime as ort
-
         self.folder = Path(folder)
-        self.spec = DetectorSpec.load(self.folder).for_variant(int8)
-        model = self.folder / (INT8_FILE if int8 else ONNX_FILE)
-        if not model.is_file():
-            raise DetectorNotFound(f"{model} is missing; retrain the detector (add --int8 for the int8 variant).")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
-        self.classes = ClassIndex.load(self.folder / CLASSES_FILE)
+        self.threads = threads
+        self.int8 = int8
         self.variant = "int8" if int8 else "float32"
+        self._model = self.folder / (INT8_FILE if int8 else ONNX_FILE)
+        self._lock = threading.Lock()
+        self._stamps: tuple[Stamp, Stamp] = (None, None)
+        self.session: Any = None
+        self._load()
+
+    def _load(self) -> None:
+        """(Re)read the spec and labelled classes; reopen the ONNX session only if the model file changed."""
+        spec_stamp, model_stamp = _stamp(self.folder / SPEC_FILE), _stamp(self._model)
+        spec = DetectorSpec.load(self.folder).for_variant(self.int8)
+        if model_stamp is None:
+            raise DetectorNotFound(f"{self._model} is missing; retrain the detector (add --int8 for the int8 variant).")
+        if model_stamp != self._stamps[1]:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            self.session = ort.InferenceSession(str(self._model), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.spec, self.classes = spec, ClassIndex.load(self.folder / CLASSES_FILE)
+        self._stamps = (spec_stamp, model_stamp)
+
+    def refresh(self) -> bool:
+        """Reload if the folder's spec or model changed since it was loaded (``edgewise inspect calibrate``,
+        or a retrain with ``--replace``); True if it did. Costs two ``stat`` calls when nothing changed,
+        so :meth:`inspect` asks before every image and a running node needs no restart."""
+        if (_stamp(self.folder / SPEC_FILE), _stamp(self._model)) == self._stamps:
+            return False
+        with self._lock:
+            if (_stamp(self.folder / SPEC_FILE), _stamp(self._model)) != self._stamps:
+                self._load()
+        return True
 
     @classmethod
     def from_registry(cls, models_dir: Path, name: str, *, threads: int = 1, int8: bool = False) -> Detector:
@@ -59,6 +98,7 @@ class Detector:
     def inspect(self, gray: np.ndarray, *, image: str | None = None, started: float | None = None) -> Outcome:
         """Inspect one decoded grayscale frame; ``started`` (perf_counter) lets callers include decode time."""
         t0 = time.perf_counter() if started is None else started
+        self.refresh()
         canvas, placement = self.spec.fit_frame(gray)
         heat, feats = self.run(canvas[None, None])
         result = judge(heat[0], feats[0], placement, self.spec, self.classes, image=image)

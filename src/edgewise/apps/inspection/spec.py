@@ -10,6 +10,7 @@ A detector is a folder (registered in the model registry with ``kind="detector"`
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,11 @@ INT8_FILE = "detector.int8.onnx"
 CLASSES_FILE = "classes.npz"
 
 
+class ScoredImage(BaseModel):
+    image: str
+    score: float
+
+
 class Calibration(BaseModel):
     """How the threshold was set: on held-out good images, to a false-reject rate."""
 
@@ -33,6 +39,12 @@ class Calibration(BaseModel):
     good_score_mean: float
     good_score_max: float
     rejected_good: int = Field(..., description="Held-out good images at or above the threshold.")
+    highest: list[ScoredImage] = Field(
+        default_factory=list,
+        description="The highest-scoring held-out good images, highest first: the parts that set the threshold. "
+        "Look at them: a defect filed as good among them lowers the threshold's recall for nothing, and a mark or "
+        "reflection that good parts may carry belongs in the training images.",
+    )
 
 
 class DetectorSpec(BaseModel):
@@ -71,9 +83,12 @@ class DetectorSpec(BaseModel):
         return self.model_copy(update={"threshold": self.int8_threshold, "calibration": self.int8_calibration})
 
     def save(self, folder: Path) -> Path:
+        """Write the spec atomically (a detector in use rereads it when it changes, never half-written)."""
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / SPEC_FILE
-        path.write_text(self.model_dump_json(indent=2))
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(self.model_dump_json(indent=2))
+        os.replace(tmp, path)
         return path
 
     @classmethod
@@ -84,4 +99,4 @@ class DetectorSpec(BaseModel):
         return cls.model_validate_json(path.read_text())
 
 
-__all__ = ["CLASSES_FILE", "Calibration", "DetectorSpec", "INT8_FILE", "ONNX_FILE", "SPEC_FILE"]
+__all__ = ["CLASSES_FILE", "Calibration", "DetectorSpec", "INT8_FILE", "ONNX_FILE", "SPEC_FILE", "ScoredImage"]

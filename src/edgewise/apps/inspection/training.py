@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from edgewise.apps.inspection.adapt import ADAPT_STEPS, Progress, adapt_backbone
+from edgewise.apps.inspection.calibration import calibrate
 from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
@@ -93,21 +94,6 @@ def build_bank(features: PatchFeatures, canvases: np.ndarray, bank_size: int) ->
     chunks = _batched(lambda x: features(x).permute(0, 2, 3, 1).reshape(-1, FEATURE_DIM), canvases)
     patches = torch.cat(chunks)  # type: ignore[arg-type]
     return patches[greedy_coreset(patches, bank_size)].contiguous()
-
-
-def calibrate(scores: np.ndarray, false_reject_rate: float) -> tuple[float, Calibration]:
-    """Threshold = the good-score quantile that rejects at most ``false_reject_rate`` of held-out good parts.
-
-    ``method="higher"`` picks an observed score, so with few images the
-    threshold errs towards passing good parts (with n < 1/rate it is the max).
-    """
-    threshold = float(np.quantile(scores, 1.0 - false_reject_rate, method="higher"))
-    threshold = float(np.nextafter(np.float32(threshold), np.float32(np.inf)))  # the max itself passes
-    cal = Calibration(
-        false_reject_rate=false_reject_rate, images=len(scores), good_score_mean=float(scores.mean()),
-        good_score_max=float(scores.max()), rejected_good=int((scores >= threshold).sum()),
-    )
-    return threshold, cal
 
 
 def export_onnx(net: PatchCoreNet, path: Path, image_size: int) -> Path:
@@ -240,7 +226,7 @@ def train_detector(
     cal_canv, cal_places = load_canvases(calib, spec)
     heats, _ = det.run(cal_canv)
     scores = _image_scores(heats, cal_places, edge_margin)
-    spec.threshold, spec.calibration = calibrate(scores, false_reject_rate)
+    spec.threshold, spec.calibration = calibrate(scores, false_reject_rate, [p.name for p in calib])
     out_dir.mkdir(parents=True, exist_ok=True)
     if labelled:
         det.classes = _index_classes(det, labelled)
@@ -256,9 +242,9 @@ def train_detector(
         quantize_int8(out_dir / ONNX_FILE, out_dir / INT8_FILE, np.concatenate([canvases[:16], cal_canv]))
         spec.int8 = True
         q_scores = _onnx_scores(out_dir / INT8_FILE, cal_canv, cal_places, edge_margin)
-        spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, false_reject_rate)
+        spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, false_reject_rate, [p.name for p in calib])
     spec.save(out_dir)
     return det
 
 
-__all__ = ["TorchDetector", "build_bank", "calibrate", "export_onnx", "load_canvases", "quantize_int8", "split_holdout", "train_detector"]
+__all__ = ["TorchDetector", "build_bank", "export_onnx", "load_canvases", "quantize_int8", "split_holdout", "train_detector"]
