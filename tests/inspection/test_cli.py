@@ -32,6 +32,10 @@ def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-d
     spec = json.loads(result.stdout[result.stdout.index("{"):])
     assert spec["train_images"] == 4 and spec["calibration"]["images"] == 2 and spec["threshold"] > 0
     assert spec["adapt_steps"] == 2
+    # the held-out parts that set the threshold, highest first
+    highest = spec["calibration"]["highest"]
+    assert sorted(h["image"] for h in highest) == sorted(p.name for p in tiles.calibrate[:2])
+    assert highest[0]["score"] >= highest[1]["score"] and spec["threshold"] > highest[0]["score"]
     entry = ModelRegistry(load_settings().models_dir).get("mini")
     assert entry.kind == "detector" and (Path(entry.path) / "detector.onnx").is_file()
     again = runner.invoke(app, args)

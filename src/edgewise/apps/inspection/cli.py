@@ -82,9 +82,18 @@ def train(
     if as_json:
         typer.echo(spec.model_dump_json(indent=2))
         return
+    console.print(_highest_table(spec))
     console.print(f"[green]detector '{name}'[/] trained on {spec.train_images} good images, bank {spec.bank_size} patches, "
                   f"threshold {spec.threshold:.3f} ({spec.calibration.rejected_good} of {spec.calibration.images} held-out "
                   f"good images rejected) -> {out}")
+
+
+def _highest_table(spec: Any) -> Table:
+    """The held-out good parts that scored highest: they set the threshold, so the operator should look at them."""
+    table = Table("good image", "score", "share of threshold", title="highest-scoring good parts (they set the threshold)")
+    for img in spec.calibration.highest:
+        table.add_row(img.image, f"{img.score:.3f}", f"{img.score / spec.threshold:.0%}")
+    return table
 
 
 def _register(registry: Any, folder: Path, spec: Any) -> None:
@@ -102,10 +111,11 @@ def calibrate(
 ) -> None:
     """Reset a detector's threshold on new good parts, without retraining (ONNX runtime only, seconds).
 
-    Use it after the first shift: the threshold set in training rests on its few held-out parts; hundreds of
-    confirmed-good parts from the line set it where the stated false-reject rate holds. A node or watcher
-    using the detector picks the new threshold up at its next image. The table lists the good parts that
-    score highest: look at them.
+    Use it after the first shift, on hundreds of confirmed-good parts from the line.
+
+    A node or watcher using the detector picks the new threshold up at its next image.
+
+    The table lists the good parts that score highest (they set the threshold): look at them.
     """
     from edgewise.apps.inspection.calibration import recalibrate
     from edgewise.apps.inspection.errors import DetectorNotFound
@@ -127,10 +137,7 @@ def calibrate(
         typer.echo(json.dumps({"detector": model, "threshold_before": old.threshold, "threshold": new.threshold,
                                "int8_threshold": new.int8_threshold, "calibration": cal.model_dump(mode="json")}))
         return
-    table = Table("good image", "score", "share of threshold", title="highest-scoring good parts (they set the threshold)")
-    for img in cal.highest:
-        table.add_row(img.image, f"{img.score:.3f}", f"{img.score / new.threshold:.0%}")
-    console.print(table)
+    console.print(_highest_table(new))
     console.print(f"[green]detector '{model}'[/]: threshold {old.threshold:.3f} -> {new.threshold:.3f} on {cal.images} good "
                   f"images ({cal.rejected_good} rejected, {cal.false_reject_rate:.1%} allowed)")
 
