@@ -63,11 +63,16 @@ def test_a_detector_in_use_judges_with_the_new_threshold(folder: Path, tiles) ->
     assert det8.spec.threshold == new.int8_threshold
 
 
-def test_a_replaced_model_file_reopens_the_session(folder: Path) -> None:
+def test_a_replaced_model_file_reopens_the_session(folder: Path, tiles) -> None:  # type: ignore[no-untyped-def]
     det = Detector(folder)
-    session = det.session
+    session, threshold = det.session, det.spec.threshold
     assert det.refresh() is False
-    shutil.copy(folder / "detector.int8.onnx", folder / "detector.onnx")  # what a retrain with --replace does
+    # a retrain caught half-way: the ONNX file is cut short; the detector keeps judging with what it loaded
+    onnx = (folder / "detector.onnx").read_bytes()
+    (folder / "detector.onnx").write_bytes(onnx[: len(onnx) // 2])
+    assert det.refresh() is False and det.session is session
+    assert det.inspect(load_image(tiles.good[0])).inspection.threshold == pytest.approx(threshold, abs=1e-4)
+    shutil.copy(folder / "detector.int8.onnx", folder / "detector.onnx")  # the retrain finished
     assert det.refresh() is True and det.session is not session
 
 

@@ -9,6 +9,7 @@ picked up at the next image (:meth:`Detector.refresh`).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -22,6 +23,8 @@ from edgewise.apps.inspection.errors import DetectorNotFound
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, SPEC_FILE, DetectorSpec
 from edgewise.apps.inspection.verdict import Outcome, judge
 
+
+log = logging.getLogger(__name__)
 
 Stamp = tuple[int, int, int] | None
 
@@ -46,12 +49,13 @@ class Detector:
         self._model = self.folder / (INT8_FILE if int8 else ONNX_FILE)
         self._lock = threading.Lock()
         self._stamps: tuple[Stamp, Stamp] = (None, None)
+        self._failed: tuple[Stamp, Stamp] | None = None  # the files as they were when a reload last failed
         self.session: Any = None
         self._load()
 
     def _load(self) -> None:
         """(Re)read the spec and labelled classes; reopen the ONNX session only if the model file changed."""
-        spec_stamp, model_stamp = _stamp(self.folder / SPEC_FILE), _stamp(self._model)
+        spec_stamp, model_stamp = self._current()
         spec = DetectorSpec.load(self.folder).for_variant(self.int8)
         if model_stamp is None:
             raise DetectorNotFound(f"{self._model} is missing; retrain the detector (add --int8 for the int8 variant).")
@@ -70,12 +74,24 @@ class Detector:
         """Reload if the folder's spec or model changed since it was loaded (``edgewise inspect calibrate``,
         or a retrain with ``--replace``); True if it did. Costs two ``stat`` calls when nothing changed,
         so :meth:`inspect` asks before every image and a running node needs no restart."""
-        if (_stamp(self.folder / SPEC_FILE), _stamp(self._model)) == self._stamps:
+        if self._current() in (self._stamps, self._failed):
             return False
         with self._lock:
-            if (_stamp(self.folder / SPEC_FILE), _stamp(self._model)) != self._stamps:
+            now = self._current()
+            if now in (self._stamps, self._failed):
+                return False  # another thread got here first
+            try:
                 self._load()
+            except Exception as exc:  # any failure to read the new files must not stop the line
+                # A retrain writes the ONNX file in place, so the folder can be caught half-written: keep
+                # judging with what is loaded, and try again once the files change again.
+                self._failed = now
+                log.warning("detector %s changed but could not be reloaded (%s); still using the loaded one", self.folder, exc)
+                return False
         return True
+
+    def _current(self) -> tuple[Stamp, Stamp]:
+        return _stamp(self.folder / SPEC_FILE), _stamp(self._model)
 
     @classmethod
     def from_registry(cls, models_dir: Path, name: str, *, threads: int = 1, int8: bool = False) -> Detector:
