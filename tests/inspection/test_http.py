@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,13 @@ URL = "/v1/inspection/images"
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory, model_path: Path, trained) -> Iterator[Node]:  # type: ignore[no-untyped-def]
+def line_folder(tmp_path_factory: pytest.TempPathFactory, trained) -> Path:  # type: ignore[no-untyped-def]
+    """A copy of the session detector that the recalibration test changes while the node serves it."""
+    return Path(shutil.copytree(trained[1], tmp_path_factory.mktemp("line") / "tiles-line"))
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory, model_path: Path, trained, line_folder: Path) -> Iterator[Node]:  # type: ignore[no-untyped-def]
     from edgewise.models import ModelRegistry
 
     data = tmp_path_factory.mktemp("inspect-node")
@@ -25,6 +32,7 @@ def node(tmp_path_factory: pytest.TempPathFactory, model_path: Path, trained) ->
     for f in (model_path, model_path.with_suffix(".verified")):
         (data / "models" / f.name).symlink_to(f)
     ModelRegistry(data / "models").add(trained[1], "tiles", kind="detector")
+    ModelRegistry(data / "models").add(line_folder, "tiles-line", kind="detector")
     (data / "config.toml").write_text(
         f'[inspection]\ndetector = "tiles"\nstation = "press-3"\nmax_upload_bytes = {MAX_UPLOAD}\n'
     )
@@ -47,6 +55,22 @@ def test_a_good_tile_gets_a_verdict(http: httpx.Client, tiles) -> None:  # type:
     body = r.json()
     assert body["verdict"] in ("pass", "reject") and body["detector"] == "tiles" and body["station"] == "press-3"
     assert body["image"] == "g.jpg" and body["latency_ms"] > 0 and body["threshold"] > 0
+
+
+def test_the_running_node_judges_with_a_recalibrated_threshold(http: httpx.Client, line_folder: Path, tiles) -> None:  # type: ignore[no-untyped-def]
+    from edgewise.apps.inspection.calibration import recalibrate
+
+    def threshold() -> float:
+        r = http.post(URL, params={"model": "tiles-line"}, content=tiles.good[0].read_bytes(), headers={"content-type": "image/jpeg"})
+        assert r.status_code == 200, r.text
+        return float(r.json()["threshold"])
+
+    before = threshold()
+    change = recalibrate(line_folder, tiles.good + tiles.calibrate, false_reject_rate=0.2)
+    assert change.before.threshold == pytest.approx(before, abs=1e-4)
+    assert threshold() == pytest.approx(change.after.threshold, abs=1e-4) != before  # no restart
+    thresholds = [s["threshold"] for s in http.get("/v1/inspection/summary").json()["stations"]]
+    assert pytest.approx(change.after.threshold, abs=1e-4) in thresholds  # the shift summary's too
 
 
 def test_a_defect_upload_is_rejected_with_an_event(http: httpx.Client, tiles) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +117,7 @@ def test_the_api_key_is_required(node: Node, tiles) -> None:  # type: ignore[no-
 
 def test_summary_and_metrics_count_parts(http: httpx.Client, tiles) -> None:  # type: ignore[no-untyped-def]
     http.post(URL, content=tiles.good[0].read_bytes())
-    (station,) = http.get("/v1/inspection/summary").json()["stations"]
-    assert station["inspected"] >= 1 and station["image_bytes_seen"] > 0
-    assert station["inspected"] == sum(station["score_histogram"])
+    stations = http.get("/v1/inspection/summary").json()["stations"]  # one per detector in use
+    assert stations and all(s["inspected"] >= 1 and s["image_bytes_seen"] > 0 for s in stations)
+    assert all(s["inspected"] == sum(s["score_histogram"]) for s in stations)
     assert "edgewise_inspection_parts_total" in http.get("/metrics").text
