@@ -102,6 +102,8 @@ def test_cli_calibrate_updates_the_detector_and_its_registry_entry(folder: Path,
     assert out["calibration"]["images"] == len(tiles.good + tiles.calibrate)
     assert registry.get("tiles").meta["threshold"] == spec.threshold
     table = runner.invoke(app, args[:-1])
-    assert table.exit_code == 0 and "highest-scoring good parts" in table.output
+    assert table.exit_code == 0 and "highest-scoring good parts" in table.output and "needs at least" not in table.output
+    few = runner.invoke(app, ["inspect", "calibrate", *map(str, tiles.good[:2]), "--model", "tiles"])  # keeps the rate, 0.2
+    assert few.exit_code == 0 and "needs at least 5" in " ".join(few.output.split())
     unknown = runner.invoke(app, ["inspect", "calibrate", str(tiles.good[0]), "--model", "nope"])
     assert unknown.exit_code != 0

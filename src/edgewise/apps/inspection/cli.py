@@ -7,6 +7,7 @@ onnxruntime for the others), so ``edgewise --help`` stays instant.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -138,6 +139,10 @@ def calibrate(
                                "int8_threshold": new.int8_threshold, "calibration": cal.model_dump(mode="json")}))
         return
     console.print(_highest_table(new))
+    if cal.images * cal.false_reject_rate < 1:
+        console.print(f"[yellow]only {cal.images} good images: a {cal.false_reject_rate:.1%} threshold needs at least "
+                      f"{math.ceil(1 / cal.false_reject_rate)}; with fewer it is just their highest score, and the line's "
+                      "false-reject rate will be higher.[/]")
     console.print(f"[green]detector '{model}'[/]: threshold {old.threshold:.3f} -> {new.threshold:.3f} on {cal.images} good "
                   f"images ({cal.rejected_good} rejected, {cal.false_reject_rate:.1%} allowed)")
 
