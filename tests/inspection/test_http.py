@@ -63,14 +63,15 @@ def test_the_running_node_judges_with_a_recalibrated_threshold(http: httpx.Clien
     def threshold() -> float:
         r = http.post(URL, params={"model": "tiles-line"}, content=tiles.good[0].read_bytes(), headers={"content-type": "image/jpeg"})
         assert r.status_code == 200, r.text
+        assert r.json()["detector"] == "tiles-line"  # the name it is registered as, not the one it was trained under
         return float(r.json()["threshold"])
 
     before = threshold()
     change = recalibrate(line_folder, tiles.good + tiles.calibrate, false_reject_rate=0.2)
     assert change.before.threshold == pytest.approx(before, abs=1e-4)
     assert threshold() == pytest.approx(change.after.threshold, abs=1e-4) != before  # no restart
-    thresholds = [s["threshold"] for s in http.get("/v1/inspection/summary").json()["stations"]]
-    assert pytest.approx(change.after.threshold, abs=1e-4) in thresholds  # the shift summary's too
+    stations = {s["detector"]: s for s in http.get("/v1/inspection/summary").json()["stations"]}
+    assert stations["tiles-line"]["threshold"] == pytest.approx(change.after.threshold, abs=1e-4)  # the summary's too
 
 
 def test_a_defect_upload_is_rejected_with_an_event(http: httpx.Client, tiles) -> None:  # type: ignore[no-untyped-def]

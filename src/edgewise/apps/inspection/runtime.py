@@ -41,8 +41,11 @@ def _stamp(path: Path) -> Stamp:
 class Detector:
     """A trained detector served by ONNX Runtime on the CPU."""
 
-    def __init__(self, folder: Path, *, threads: int = 1, int8: bool = False) -> None:
+    def __init__(self, folder: Path, *, threads: int = 1, int8: bool = False, name: str | None = None) -> None:
+        """``name``: what verdicts and summaries call the detector (default: the name it was trained under;
+        :meth:`from_registry` passes the name it is registered as)."""
         self.folder = Path(folder)
+        self._name = name
         self.threads = threads
         self.int8 = int8
         self.variant = "int8" if int8 else "float32"
@@ -57,6 +60,8 @@ class Detector:
         """(Re)read the spec and labelled classes; reopen the ONNX session only if the model file changed."""
         spec_stamp, model_stamp = self._current()
         spec = DetectorSpec.load(self.folder).for_variant(self.int8)
+        if self._name is not None:
+            spec = spec.model_copy(update={"name": self._name})
         if model_stamp is None:
             raise DetectorNotFound(f"{self._model} is missing; retrain the detector (add --int8 for the int8 variant).")
         if model_stamp != self._stamps[1]:
@@ -100,7 +105,7 @@ class Detector:
         entry = ModelRegistry(models_dir).get(name)
         if entry.kind != "detector":
             raise DetectorNotFound(f"'{name}' is a {entry.kind} model, not a detector; `edgewise models list` shows them.")
-        return cls(Path(entry.path), threads=threads, int8=int8)
+        return cls(Path(entry.path), threads=threads, int8=int8, name=entry.name)
 
     @property
     def name(self) -> str:
