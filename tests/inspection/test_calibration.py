@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from edgewise.apps.inspection.calibration import HIGHEST, calibrate, recalibrate
 from edgewise.apps.inspection.errors import InvalidImage, TrainingError
 from edgewise.apps.inspection.imaging import load_image
+from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.runtime import Detector
 from edgewise.apps.inspection.spec import SPEC_FILE, DetectorSpec
 from edgewise.cli import app
@@ -52,8 +53,13 @@ def test_a_detector_in_use_judges_with_the_new_threshold(folder: Path, tiles) ->
     assert DetectorSpec.load(folder).threshold == new.threshold  # saved
 
     # the detector loaded before the change judges with the new threshold, on the same ONNX session
-    verdicts = [det.inspect(load_image(p), image=p.name).inspection for p in good]
+    outcomes = [det.inspect(load_image(p), image=p.name) for p in good]
+    verdicts = [o.inspection for o in outcomes]
     assert det.spec.threshold == new.threshold and det.session is session
+    # calibrated on the scores the verdict compares, not on the rounded ones it reports
+    raw = np.array([image_score(o.heat, o.placement, o.margin) for o in outcomes])
+    assert new.calibration.good_score_mean == float(raw.mean())
+    assert [h.score for h in new.calibration.highest] == sorted(raw.tolist(), reverse=True)[:HIGHEST]
     assert sum(v.verdict == "reject" for v in verdicts) == new.calibration.rejected_good <= int(0.2 * len(good))
     by_score = sorted(verdicts, key=lambda v: -v.score)
     assert [h.image for h in new.calibration.highest] == [v.image for v in by_score[:HIGHEST]]

@@ -23,6 +23,7 @@ import numpy as np
 
 from edgewise.apps.inspection.errors import TrainingError
 from edgewise.apps.inspection.imaging import load_image
+from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.spec import Calibration, DetectorSpec, ScoredImage
 
 #: How many of the highest-scoring good images a calibration records.
@@ -57,10 +58,13 @@ class Recalibration:
 
 
 def _scores(folder: Path, paths: Sequence[Path], int8: bool, threads: int) -> np.ndarray:
+    """Image scores as the verdict compares them (not the rounded ``Inspection.score``: a threshold set
+    just above a rounded score could sit below the part's own score and reject it)."""
     from edgewise.apps.inspection.runtime import Detector
 
     det = Detector(folder, threads=threads, int8=int8)
-    return np.array([det.inspect(load_image(p)).inspection.score for p in paths], dtype=np.float32)
+    outcomes = (det.inspect(load_image(p)) for p in paths)
+    return np.array([image_score(o.heat, o.placement, o.margin) for o in outcomes])
 
 
 def recalibrate(
