@@ -23,12 +23,12 @@ from edgewise.perimeter.recognizers import (
     IBAN_HEAD_DIGITS,
     STRUCTURED,
     Recognizer,
-    at_signs,
     deny_list_recognizer,
     email_could_hold,
     emails,
     iban_could_start,
     iban_heads,
+    occurrences,
     pattern_recognizer,
     split_ibans,
 )
@@ -183,7 +183,7 @@ class PiiDetector:
         # spelled-out "at", or an @ or IBAN head outside the validated findings that has, once whitespace is
         # squeezed out, what such an identifier needs around it (recognizers.email_could_hold, iban_could_start).
         spelled = _SPACED_AT_LIKE.search(t) is not None
-        ats = [] if spelled or "@" not in t else _loose(at_signs(t), covered, "EMAIL")
+        ats = [] if spelled or "@" not in t else _loose(occurrences(t, "@"), covered, "EMAIL")
         heads = _loose(iban_heads(t), covered, "IBAN") if _IBAN_LIKE.search(t) is not None else []
         if not (spelled or ats or heads):
             return []

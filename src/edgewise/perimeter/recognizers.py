@@ -91,7 +91,7 @@ def plain_emails(text: str) -> Iterator[re.Match[str]]:
     scan. ``tests/perimeter/test_patterns.py`` compares both.
     """
     def starts() -> Iterator[int]:
-        for at in at_signs(text):
+        for at in occurrences(text, "@"):
             start = _local_part_start(text, at)
             if 0 < at - start <= 64:
                 yield start
@@ -111,7 +111,7 @@ def spaced_emails(text: str) -> Iterator[re.Match[str]]:
     test_patterns.py`` compares both.
     """
     def starts() -> Iterator[int]:
-        for at in sorted([*at_signs(text), *(m.start() for m in _AT_WORD.finditer(text))]):
+        for at in sorted([*occurrences(text, "@"), *(m.start() for m in _AT_WORD.finditer(text))]):
             run_end = at
             while run_end > 0 and at - run_end < 3 and text[run_end - 1].isspace():
                 run_end -= 1
@@ -140,12 +140,12 @@ def _local_part_start(text: str, end: int) -> int:
     return start
 
 
-def at_signs(text: str) -> Iterator[int]:
-    """Positions of every ``@`` in ``text``."""
-    at = text.find("@")
+def occurrences(text: str, char: str) -> Iterator[int]:
+    """Positions of every ``char`` in ``text`` (the ``@`` of e-mails, the colons of IPv6 addresses)."""
+    at = text.find(char)
     while at != -1:
         yield at
-        at = text.find("@", at + 1)
+        at = text.find(char, at + 1)
 
 
 def email_could_hold(text: str, at: int) -> bool:
@@ -191,13 +191,11 @@ def ipv6_candidates(text: str) -> Iterator[re.Match[str]]:
     test_patterns.py`` compares both.
     """
     def starts() -> Iterator[int]:
-        colon = text.find(":")
-        while colon != -1:
+        for colon in occurrences(text, ":"):
             start = colon
             while start > 0 and colon - start < 4 and text[start - 1] in _HEX:
                 start -= 1
             yield start  # the pattern's lookbehind judges it
-            colon = text.find(":", colon + 1)
 
     return _matches_at(_IPV6, text, starts())
 
