@@ -57,14 +57,18 @@ class Recalibration:
     after: DetectorSpec
 
 
-def _scores(folder: Path, paths: Sequence[Path], int8: bool, threads: int) -> np.ndarray:
-    """Image scores as the verdict compares them (not the rounded ``Inspection.score``: a threshold set
-    just above a rounded score could sit below the part's own score and reject it)."""
+def _scores(folder: Path, paths: Sequence[Path], variants: Sequence[bool], threads: int) -> np.ndarray:
+    """Image scores ``(len(paths), len(variants))``, one column per variant (``True``: int8), each image
+    decoded once. The scores are those the verdict compares, not the rounded ``Inspection.score``: a
+    threshold set just above a rounded score could sit below the part's own score and reject it."""
     from edgewise.apps.inspection.runtime import Detector
 
-    det = Detector(folder, threads=threads, int8=int8)
-    outcomes = (det.inspect(load_image(p)) for p in paths)
-    return np.array([image_score(o.heat, o.placement, o.margin) for o in outcomes])
+    detectors = [Detector(folder, threads=threads, int8=int8) for int8 in variants]
+    rows = []
+    for p in paths:
+        gray = load_image(p)
+        rows.append([image_score(o.heat, o.placement, o.margin) for o in (d.inspect(gray) for d in detectors)])
+    return np.array(rows).reshape(len(paths), len(variants))
 
 
 def recalibrate(
@@ -91,12 +95,12 @@ def recalibrate(
     if not good:
         raise TrainingError("No good images to calibrate on; pass files or folders of parts confirmed good.")
     names = [Path(p).name for p in good]
-    say(f"scoring {len(good)} good images")
+    say(f"scoring {len(good)} good images" + (" (float32 and int8)" if before.int8 else ""))
+    scores = _scores(folder, good, (False, True) if before.int8 else (False,), threads)
     after = before.model_copy(deep=True)
-    after.threshold, after.calibration = calibrate(_scores(folder, good, False, threads), rate, names)
+    after.threshold, after.calibration = calibrate(scores[:, 0], rate, names)
     if before.int8:
-        say(f"scoring {len(good)} good images with the int8 variant")
-        after.int8_threshold, after.int8_calibration = calibrate(_scores(folder, good, True, threads), rate, names)
+        after.int8_threshold, after.int8_calibration = calibrate(scores[:, 1], rate, names)
     after.save(folder)
     return Recalibration(before=before, after=after)
 

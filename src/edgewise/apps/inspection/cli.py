@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from edgewise.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from edgewise.apps.inspection.spec import DetectorSpec
+    from edgewise.models import ModelRegistry
 
 app = typer.Typer(help="Quality-control vision: learn good parts, flag and locate defects, report on the device.",
                   no_args_is_help=True)
@@ -89,7 +93,7 @@ def train(
                   f"good images rejected) -> {out}")
 
 
-def _highest_table(spec: Any) -> Table:
+def _highest_table(spec: DetectorSpec) -> Table:
     """The held-out good parts that scored highest: they set the threshold, so the operator should look at them."""
     table = Table("good image", "score", "share of threshold", title="highest-scoring good parts (they set the threshold)")
     for img in spec.calibration.highest:
@@ -97,7 +101,7 @@ def _highest_table(spec: Any) -> Table:
     return table
 
 
-def _register(registry: Any, folder: Path, spec: Any) -> None:
+def _register(registry: ModelRegistry, folder: Path, spec: DetectorSpec) -> None:
     registry.add(folder, spec.name, kind="detector", replace=True,
                  meta={"threshold": spec.threshold, "image_size": spec.image_size, "classes": spec.classes, "int8": spec.int8})
 
