@@ -77,7 +77,10 @@ def main() -> None:
     """Entry point: run the app, mapping domain errors to a message and exit code 1 (2 for bad input)."""
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click *returns* the code of a `typer.Exit` raised by a command instead of exiting
+        # with it, so it is passed on here; anything else a command returns means success.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except EdgewiseError as exc:
         err.print(f"[bold red]error:[/] {exc.message}")
         sys.exit(2 if exc.status_code in (400, 404, 413) else 1)

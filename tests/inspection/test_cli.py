@@ -19,6 +19,12 @@ from edgewise.config import load_settings
 from edgewise.models import ModelRegistry
 
 runner = CliRunner()
+ENTRY = Path(sys.executable).parent / "edgewise"
+
+
+def edgewise(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``edgewise`` command (with the test's data dir and config in its environment)."""
+    return subprocess.run([str(ENTRY), *args], env=os.environ.copy(), capture_output=True, text=True, timeout=300)
 
 
 def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-def]
@@ -40,6 +46,11 @@ def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-d
     assert entry.kind == "detector" and (Path(entry.path) / "detector.onnx").is_file()
     again = runner.invoke(app, args)
     assert again.exit_code != 0  # the name is taken and --replace was not given
+    shown = runner.invoke(app, [a for a in args if a != "--json"] + ["--replace", "--adapt-steps", "0"])
+    out = " ".join(shown.output.split())
+    assert shown.exit_code == 0 and "highest-scoring good parts" in out
+    assert "only 2 good images: a 1.0% threshold needs at least 100" in out  # and where to go from there
+    assert "edgewise inspect calibrate" in out
 
 
 def test_run_writes_json_lines_and_overlays(registered: str, tiles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -47,8 +58,10 @@ def test_run_writes_json_lines_and_overlays(registered: str, tiles, tmp_path: Pa
     corrupt.write_bytes(tiles.good[0].read_bytes()[:300])
     images = [tiles.good[0], tiles.defects[0], corrupt]
     out, overlays = tmp_path / "out.jsonl", tmp_path / "overlays"
-    result = runner.invoke(app, ["inspect", "run", *map(str, images), "--model", registered, "--json", str(out), "--overlays", str(overlays)])
-    assert result.exit_code == 1  # one image could not be read; the others were still inspected
+    # the installed entry point, not CliRunner: the exit code must survive `edgewise.cli.main`
+    result = edgewise("inspect", "run", *map(str, images), "--model", registered, "--json", str(out), "--overlays", str(overlays))
+    assert result.returncode == 1, result.stderr  # one image could not be read; the others were still inspected
+    assert "3 inspected" not in result.stderr and "2 inspected" in result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["image"] for r in rows] == [p.name for p in images]
     good, defect, bad = rows
@@ -67,15 +80,20 @@ def test_run_writes_json_lines_and_overlays(registered: str, tiles, tmp_path: Pa
 
 
 def test_unknown_detector_is_a_clear_error(tiles) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["inspect", "run", str(tiles.good[0]), "--model", "nope"])
-    assert result.exit_code != 0
+    result = edgewise("inspect", "run", str(tiles.good[0]), "--model", "nope")
+    assert result.returncode == 2 and "nope" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_exits_zero_when_every_image_was_read(registered: str, tiles) -> None:  # type: ignore[no-untyped-def]
+    result = edgewise("inspect", "run", str(tiles.good[0]), str(tiles.defects[0]), "--model", registered)
+    assert result.returncode == 0, result.stderr
 
 
 def test_watch_inspects_images_as_they_arrive(registered: str, tiles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     drop, out = tmp_path / "drop", tmp_path / "watch.jsonl"
     drop.mkdir()
     shutil.copy(tiles.good[1], drop / "a.jpg")
-    cmd = [str(Path(sys.executable).parent / "edgewise"), "inspect", "watch", str(drop), "--model", registered, "--json", str(out),
+    cmd = [str(ENTRY), "inspect", "watch", str(drop), "--model", registered, "--json", str(out),
            "--existing", "--max-images", "2", "--idle-exit", "90", "--interval", "0.1"]
     proc = subprocess.Popen(cmd, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -87,18 +87,24 @@ def train(
     if as_json:
         typer.echo(spec.model_dump_json(indent=2))
         return
-    console.print(_highest_table(spec))
+    _show_calibration(spec)
     console.print(f"[green]detector '{name}'[/] trained on {spec.train_images} good images, bank {spec.bank_size} patches, "
                   f"threshold {spec.threshold:.3f} ({spec.calibration.rejected_good} of {spec.calibration.images} held-out "
                   f"good images rejected) -> {out}")
 
 
-def _highest_table(spec: DetectorSpec) -> Table:
-    """The held-out good parts that scored highest: they set the threshold, so the operator should look at them."""
+def _show_calibration(spec: DetectorSpec) -> None:
+    """The held-out good parts that scored highest (they set the threshold, so the operator should look at them),
+    and a warning when there were too few of them for the false-reject rate asked for."""
+    cal = spec.calibration
     table = Table("good image", "score", "share of threshold", title="highest-scoring good parts (they set the threshold)")
-    for img in spec.calibration.highest:
+    for img in cal.highest:
         table.add_row(img.image, f"{img.score:.3f}", f"{img.score / spec.threshold:.0%}")
-    return table
+    console.print(table)
+    if cal.images * cal.false_reject_rate < 1:
+        console.print(f"[yellow]only {cal.images} good images: a {cal.false_reject_rate:.1%} threshold needs at least "
+                      f"{math.ceil(1 / cal.false_reject_rate)}; with fewer it is just their highest score, and the line's "
+                      "false-reject rate will be higher. Recalibrate on more parts: `edgewise inspect calibrate`.[/]")
 
 
 def _register(registry: ModelRegistry, folder: Path, spec: DetectorSpec) -> None:
@@ -142,11 +148,7 @@ def calibrate(
         typer.echo(json.dumps({"detector": model, "threshold_before": old.threshold, "threshold": new.threshold,
                                "int8_threshold": new.int8_threshold, "calibration": cal.model_dump(mode="json")}))
         return
-    console.print(_highest_table(new))
-    if cal.images * cal.false_reject_rate < 1:
-        console.print(f"[yellow]only {cal.images} good images: a {cal.false_reject_rate:.1%} threshold needs at least "
-                      f"{math.ceil(1 / cal.false_reject_rate)}; with fewer it is just their highest score, and the line's "
-                      "false-reject rate will be higher.[/]")
+    _show_calibration(new)
     console.print(f"[green]detector '{model}'[/]: threshold {old.threshold:.3f} -> {new.threshold:.3f} on {cal.images} good "
                   f"images ({cal.rejected_good} rejected, {cal.false_reject_rate:.1%} allowed)")
 
@@ -168,11 +170,17 @@ def _station(settings: Settings, model: str | None, *, int8: bool, llm: bool, st
     return Station(Detector.from_registry(settings.models_dir, name, threads=cfg.threads, int8=int8), cfg, engine=engine)
 
 
-def _table(rows: list[dict[str, Any]], title: str) -> Table:
-    table = Table("image", "verdict", "score", "threshold", "area px", "boxes", "class", "ms", title=title)
-    for r in rows[-30:]:
+def _table(rows: list[dict[str, Any]], title: str, caption_errors: bool = True) -> Table:
+    """The last 30 verdicts. An unreadable image is an ``error`` row; the latest error's message is the caption
+    (a column for it would squeeze the numbers out of an 80-column terminal)."""
+    shown = rows[-30:]
+    errors = [r for r in shown if "error" in r] if caption_errors else []
+    caption = f"{errors[-1].get('image')}: {errors[-1]['error']}" if errors else None
+    table = Table("image", "verdict", "score", "threshold", "area px", "boxes", "class", "ms", title=title,
+                  caption=caption, caption_justify="left")
+    for r in shown:
         if "error" in r:
-            table.add_row(str(r.get("image")), "[yellow]error[/]", "", "", "", "", "", "", r["error"][:60])
+            table.add_row(str(r.get("image")), "[yellow]error[/]", "", "", "", "", "", "")
             continue
         colour = "red" if r["verdict"] == "reject" else "green"
         table.add_row(str(r["image"]), f"[{colour}]{r['verdict']}[/]", f"{r['score']:.3f}", f"{r['threshold']:.3f}",
@@ -209,8 +217,11 @@ def run(
         if sink is not None:
             sink.close()
     s = st.summary()
-    console.print(_table(rows, f"{s.inspected} inspected, {s.rejected} rejected ({s.reject_rate:.1%})"))
-    if any("error" in r for r in rows):
+    console.print(_table(rows, f"{s.inspected} inspected, {s.rejected} rejected ({s.reject_rate:.1%})", caption_errors=False))
+    failed = [r for r in rows if "error" in r]
+    for r in failed:  # every one, whole (the table shows only the last 30 rows)
+        console.print(f"[yellow]{r.get('path', r.get('image'))}[/]: {r['error']}", highlight=False)
+    if failed:
         raise typer.Exit(1)
 
 
