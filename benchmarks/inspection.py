@@ -66,11 +66,11 @@ def reuse(parts: dict[str, list[Sample]]) -> Any:
     import torch
     from onnx import numpy_helper
 
-    from edgewise.apps.inspection.calibration import calibrate
+    from edgewise.apps.inspection.calibration import recalibrate
     from edgewise.apps.inspection.classify import ClassIndex
     from edgewise.apps.inspection.model import PatchCoreNet, PatchFeatures
     from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, DetectorSpec
-    from edgewise.apps.inspection.training import TorchDetector, _onnx_scores, load_canvases, quantize_int8
+    from edgewise.apps.inspection.training import TorchDetector, load_canvases, quantize_int8
 
     folder = WORK / "mt-bench"
     spec = DetectorSpec.load(folder)
@@ -81,12 +81,11 @@ def reuse(parts: dict[str, list[Sample]]) -> Any:
     torch.set_num_threads(1)
     net = PatchCoreNet(PatchFeatures(spec.image_size).eval(), torch.from_numpy(bank.copy()), spec.image_size).eval()
     train_canv, _ = load_canvases([s.image for s in parts["train"][:16]], spec)
-    cal_canv, cal_places = load_canvases([s.image for s in parts["calib"]], spec)
+    cal_canv, _ = load_canvases([s.image for s in parts["calib"]], spec)
     quantize_int8(folder / ONNX_FILE, folder / INT8_FILE, np.concatenate([train_canv, cal_canv]))
-    q_scores = _onnx_scores(folder / INT8_FILE, cal_canv, cal_places, spec.edge_margin)
-    spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, FRR, [s.image.name for s in parts["calib"]])
     spec.int8 = True
     spec.save(folder)
+    spec = recalibrate(folder, [s.image for s in parts["calib"]], false_reject_rate=FRR).after  # as training does
     return TorchDetector(net, spec, ClassIndex.load(folder / CLASSES_FILE))
 
 

@@ -49,6 +49,18 @@ def test_onnx_runtime_gives_the_training_time_verdicts(trained, tiles) -> None: 
         assert got.defect_area_px == pytest.approx(ref.defect_area_px, abs=max(16, 0.02 * ref.defect_area_px))
 
 
+@pytest.mark.parametrize("int8", [False, True])
+def test_the_node_rejects_exactly_the_held_out_parts_the_calibration_counted(trained, tiles, int8: bool) -> None:  # type: ignore[no-untyped-def]
+    """The threshold is set on the scores the node itself computes (ONNX Runtime, one image per run): one set on
+    the training-time model's scores can sit a rounding error below the highest held-out part's score at run time,
+    and the node would reject a part that calibration counted as passing."""
+    det = Detector(trained[1], int8=int8)
+    verdicts = [det.inspect(load_image(p)).inspection.verdict for p in tiles.calibrate]
+    assert verdicts.count("reject") == det.spec.calibration.rejected_good == 0
+    top = det.spec.calibration.highest[0]
+    assert det.spec.threshold == float(np.nextafter(np.float32(top.score), np.float32(np.inf)))
+
+
 def test_defects_score_above_unseen_good_tiles(trained, tiles) -> None:  # type: ignore[no-untyped-def]
     det = Detector(trained[1])
     good = [det.inspect(load_image(p)).inspection.score for p in tiles.good]

