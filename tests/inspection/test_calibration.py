@@ -18,7 +18,7 @@ from edgewise.apps.inspection.errors import InvalidImage, TrainingError
 from edgewise.apps.inspection.imaging import load_image
 from edgewise.apps.inspection.postprocess import image_score
 from edgewise.apps.inspection.runtime import Detector
-from edgewise.apps.inspection.spec import SPEC_FILE, DetectorSpec
+from edgewise.apps.inspection.spec import SPEC_FILE, DetectorSpec, load_trained_on
 from edgewise.cli import app
 from edgewise.config import load_settings
 from edgewise.models import ModelRegistry
@@ -95,6 +95,23 @@ def test_unusable_calibration_input_is_refused_and_the_spec_kept(folder: Path, t
     assert (folder / SPEC_FILE).read_bytes() == before
 
 
+def test_images_the_detector_was_trained_on_are_left_out(folder: Path, tiles) -> None:  # type: ignore[no-untyped-def]
+    assert len(load_trained_on(folder)) == len(tiles.train)  # training recorded its images
+    renamed = folder.parent / "renamed.jpg"  # by content, not by name
+    shutil.copy(tiles.train[0], renamed)
+    change = recalibrate(folder, [renamed, *tiles.train[1:3], *tiles.good], false_reject_rate=0.2)
+    assert change.left_out == ("renamed.jpg", tiles.train[1].name, tiles.train[2].name)
+    assert change.after.calibration.images == len(tiles.good)
+    assert {h.image for h in change.after.calibration.highest} <= {p.name for p in tiles.good}
+    # a training image's score is far below the threshold: it would have pulled the quantile down
+    det = Detector(folder)
+    assert max(det.inspect(load_image(p)).inspection.score for p in tiles.train[:3]) < change.after.calibration.good_score_mean
+    before = (folder / SPEC_FILE).read_bytes()
+    with pytest.raises(TrainingError, match="All 2 images were used to train"):
+        recalibrate(folder, tiles.train[:2])
+    assert (folder / SPEC_FILE).read_bytes() == before
+
+
 def test_cli_calibrate_updates_the_detector_and_its_registry_entry(folder: Path, tiles, isolated_env: Path) -> None:  # type: ignore[no-untyped-def]
     registry = ModelRegistry(load_settings().models_dir)
     registry.add(folder, "tiles", kind="detector", meta={"threshold": DetectorSpec.load(folder).threshold})
@@ -105,11 +122,13 @@ def test_cli_calibrate_updates_the_detector_and_its_registry_entry(folder: Path,
     out = json.loads(result.stdout[result.stdout.index("{"):])
     spec = DetectorSpec.load(folder)
     assert out["threshold"] == spec.threshold != out["threshold_before"]
-    assert out["calibration"]["images"] == len(tiles.good + tiles.calibrate)
+    assert out["calibration"]["images"] == len(tiles.good + tiles.calibrate) and out["left_out_trained"] == []
     assert registry.get("tiles").meta["threshold"] == spec.threshold
     table = runner.invoke(app, args[:-1])
     assert table.exit_code == 0 and "highest-scoring good parts" in table.output and "needs at least" not in table.output
     few = runner.invoke(app, ["inspect", "calibrate", *map(str, tiles.good[:2]), "--model", "tiles"])  # keeps the rate, 0.2
     assert few.exit_code == 0 and "needs at least 5" in " ".join(few.output.split())
+    mixed = runner.invoke(app, ["inspect", "calibrate", *map(str, tiles.good + tiles.train[:1]), "--model", "tiles"])
+    assert mixed.exit_code == 0 and "left out 1 image the detector was trained on (they score low" in " ".join(mixed.output.split())
     unknown = runner.invoke(app, ["inspect", "calibrate", str(tiles.good[0]), "--model", "nope"])
     assert unknown.exit_code != 0

@@ -27,6 +27,25 @@ def test_spec_records_good_only_training_and_calibration(trained, tiles) -> None
     assert spec.exposure == "standardize"  # the trainer's default exposure
 
 
+@pytest.mark.parametrize(("normal", "calibration", "kwargs", "message"), [
+    (1, 1, {}, "Need at least 2 good images to train"),
+    (3, 0, {"false_reject_rate": 0.5}, "false-reject rate of 0.5 is not usable"),
+    (3, 0, {"false_reject_rate": 0.0}, "false-reject rate of 0.0 is not usable"),
+    (3, -2, {}, "Every --calibrate image is also a training image"),
+])
+def test_training_refuses_unusable_input_before_it_starts(tiles, tmp_path, normal: int, calibration: int,  # type: ignore[no-untyped-def]
+                                                           kwargs: dict[str, float], message: str) -> None:
+    from edgewise.apps.inspection.errors import TrainingError
+    from edgewise.apps.inspection.training import train_detector
+
+    train = tiles.train[:normal]
+    # > 0: that many held-out tiles; 0: none (a share of --normal is held back); < 0: the last training tiles again
+    held = tiles.calibrate[:calibration] if calibration > 0 else train[calibration:] if calibration < 0 else None
+    with pytest.raises(TrainingError, match=message):
+        train_detector(train, tmp_path / "out", "refused", calibration=held, adapt_steps=0, **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_detector_saved_before_the_fit_existed_is_read_as_letterboxed(trained) -> None:  # type: ignore[no-untyped-def]
     saved = DetectorSpec.load(trained[1]).model_dump(mode="json")
     del saved["fit"], saved["exposure"]

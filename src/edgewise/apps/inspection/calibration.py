@@ -24,7 +24,7 @@ import numpy as np
 from edgewise.apps.inspection.errors import TrainingError
 from edgewise.apps.inspection.imaging import load_image
 from edgewise.apps.inspection.postprocess import image_score
-from edgewise.apps.inspection.spec import Calibration, DetectorSpec, ScoredImage
+from edgewise.apps.inspection.spec import Calibration, DetectorSpec, ScoredImage, file_digest, load_trained_on
 
 #: How many of the highest-scoring good images a calibration records.
 HIGHEST = 5
@@ -51,10 +51,12 @@ def calibrate(scores: np.ndarray, false_reject_rate: float, images: Sequence[str
 
 @dataclass(frozen=True)
 class Recalibration:
-    """What :func:`recalibrate` changed: the spec before and after (``after`` is saved)."""
+    """What :func:`recalibrate` changed: the spec before and after (``after`` is saved), and the images it left
+    out because the detector was trained on them."""
 
     before: DetectorSpec
     after: DetectorSpec
+    left_out: tuple[str, ...] = ()
 
 
 def _scores(folder: Path, paths: Sequence[Path], variants: Sequence[bool], threads: int) -> np.ndarray:
@@ -82,7 +84,10 @@ def recalibrate(
     """Reset the threshold of the detector in ``folder`` on the ``good`` images (and its int8 variant's, if any).
 
     ``false_reject_rate`` defaults to the detector's current one. Every image must
-    decode: a calibration set with an unreadable file is refused, not thinned. The
+    decode: a calibration set with an unreadable file is refused, not thinned.
+    Images the detector was trained on are left out (listed in
+    :attr:`Recalibration.left_out`): their own patches are in the memory bank, so
+    they score low by construction and would pull the threshold down. The
     new spec is written to the folder; a node or watcher using the detector picks it
     up at its next image (:class:`~edgewise.apps.inspection.runtime.Detector` reloads
     a changed folder).
@@ -94,6 +99,14 @@ def recalibrate(
         raise TrainingError(f"A false-reject rate of {rate} is not usable; give one between 0 and 0.5, e.g. 0.01.")
     if not good:
         raise TrainingError("No good images to calibrate on; pass files or folders of parts confirmed good.")
+    trained = load_trained_on(folder)
+    seen = [bool(trained) and file_digest(p) in trained for p in good]
+    left_out = tuple(Path(p).name for p, was in zip(good, seen, strict=True) if was)
+    if left_out:
+        good = [p for p, was in zip(good, seen, strict=True) if not was]
+        if not good:
+            raise TrainingError(f"All {len(left_out)} images were used to train the detector, so they score low by "
+                                "construction; calibrate on good parts it has never seen.")
     names = [Path(p).name for p in good]
     say(f"scoring {len(good)} good images" + (" (float32 and int8)" if before.int8 else ""))
     scores = _scores(folder, good, (False, True) if before.int8 else (False,), threads)
@@ -102,7 +115,7 @@ def recalibrate(
     if before.int8:
         after.int8_threshold, after.int8_calibration = calibrate(scores[:, 1], rate, names)
     after.save(folder)
-    return Recalibration(before=before, after=after)
+    return Recalibration(before=before, after=after, left_out=left_out)
 
 
 __all__ = ["HIGHEST", "Recalibration", "calibrate", "recalibrate"]

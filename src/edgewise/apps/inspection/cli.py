@@ -146,8 +146,13 @@ def calibrate(
     cal = new.calibration
     if as_json:
         typer.echo(json.dumps({"detector": model, "threshold_before": old.threshold, "threshold": new.threshold,
-                               "int8_threshold": new.int8_threshold, "calibration": cal.model_dump(mode="json")}))
+                               "int8_threshold": new.int8_threshold, "calibration": cal.model_dump(mode="json"),
+                               "left_out_trained": list(change.left_out)}))
         return
+    if change.left_out:
+        n = len(change.left_out)
+        console.print(f"[yellow]left out {n} image{'s' * (n != 1)} the detector was trained on (they score low by "
+                      f"construction): {', '.join(change.left_out[:5])}{' ...' if len(change.left_out) > 5 else ''}[/]")
     _show_calibration(new)
     console.print(f"[green]detector '{model}'[/]: threshold {old.threshold:.3f} -> {new.threshold:.3f} on {cal.images} good "
                   f"images ({cal.rejected_good} rejected, {cal.false_reject_rate:.1%} allowed)")

@@ -6,11 +6,14 @@ A detector is a folder (registered in the model registry with ``kind="detector"`
     detector.onnx      canvas -> (heatmap, patch features); float32
     detector.int8.onnx optional int8-quantised variant (convolutions only)
     classes.npz        optional labelled defect descriptors for "likely class"
+    trained_on.sha256  SHA-256 of each training image's file, one per line (recalibration leaves them out)
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +27,7 @@ SPEC_FILE = "detector.json"
 ONNX_FILE = "detector.onnx"
 INT8_FILE = "detector.int8.onnx"
 CLASSES_FILE = "classes.npz"
+TRAINED_ON_FILE = "trained_on.sha256"
 
 
 class ScoredImage(BaseModel):
@@ -99,4 +103,27 @@ class DetectorSpec(BaseModel):
         return cls.model_validate_json(path.read_text())
 
 
-__all__ = ["CLASSES_FILE", "Calibration", "DetectorSpec", "INT8_FILE", "ONNX_FILE", "SPEC_FILE", "ScoredImage"]
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ("" if it cannot be read: the decoder then names the problem)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def save_trained_on(folder: Path, images: Iterable[Path]) -> Path:
+    """Record which files the bank was built from. Why: a training image scores low by construction (its own
+    patches are in the bank), so calibrating on it would pull the threshold down; recalibration leaves them out."""
+    path = Path(folder) / TRAINED_ON_FILE
+    path.write_text("".join(f"{d}\n" for d in sorted({file_digest(p) for p in images} - {""})))
+    return path
+
+
+def load_trained_on(folder: Path) -> frozenset[str]:
+    """The digests :func:`save_trained_on` wrote; empty for a detector trained before they were recorded."""
+    path = Path(folder) / TRAINED_ON_FILE
+    return frozenset(path.read_text().split()) if path.is_file() else frozenset()
+
+
+__all__ = ["CLASSES_FILE", "Calibration", "DetectorSpec", "INT8_FILE", "ONNX_FILE", "SPEC_FILE", "TRAINED_ON_FILE", "ScoredImage",
+           "file_digest", "load_trained_on", "save_trained_on"]

@@ -31,7 +31,7 @@ from edgewise.apps.inspection.coreset import greedy_coreset
 from edgewise.apps.inspection.errors import TrainingError
 from edgewise.apps.inspection.imaging import Exposure, Fit, Placement, load_image
 from edgewise.apps.inspection.model import FEATURE_DIM, STRIDE, PatchCoreNet, PatchFeatures
-from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec
+from edgewise.apps.inspection.spec import CLASSES_FILE, INT8_FILE, ONNX_FILE, Calibration, DetectorSpec, file_digest, save_trained_on
 from edgewise.apps.inspection.verdict import Inspection, judge
 
 BATCH = 8
@@ -191,6 +191,9 @@ def train_detector(
             f"Need at least 2 good images to train and 1 held out to calibrate (got {len(train)} and {len(calib)}); "
             "pass more --normal images or a --calibrate folder."
         )
+    if {file_digest(p) for p in calib} <= {file_digest(p) for p in train}:
+        raise TrainingError("Every --calibrate image is also a training image; the threshold needs good parts the "
+                            "detector has not learned (leave --calibrate out to hold back a share of --normal).")
     pad = round(image_size * PAD_SHARE[fit]) if pad is None else pad
     edge_margin = round(image_size * EDGE_MARGIN_SHARE) if edge_margin is None else edge_margin
     torch.manual_seed(0)
@@ -213,6 +216,7 @@ def train_detector(
     net = PatchCoreNet(features, bank, image_size).eval()
     det = TorchDetector(net, spec)
     out_dir.mkdir(parents=True, exist_ok=True)
+    save_trained_on(out_dir, train)
     if labelled:
         det.classes = _index_classes(det, labelled)
         if det.classes is not None:
