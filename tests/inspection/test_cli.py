@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -51,6 +52,18 @@ def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-d
     assert shown.exit_code == 0 and "highest-scoring good parts" in out
     assert "only 2 good images: a 1.0% threshold needs at least 100" in out  # and where to go from there
     assert "edgewise inspect calibrate" in out
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--image-size", "0"], "'--image-size': 0 is not in the range 64<=x<=1024"),
+    (["--bank-size", "0"], "'--bank-size': 0 is not in the range x>=16"),
+    (["--false-reject-rate", "0"], "false-reject rate of 0.0 is not usable"),  # not silently the default
+])
+def test_train_refuses_unusable_options(tiles, option: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = edgewise("inspect", "train", "--normal", str(tiles.train[0]), "--normal", str(tiles.train[1]),
+                      "--name", "refused", "--adapt-steps", "0", *option)
+    assert result.returncode == 2 and message in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_run_writes_json_lines_and_overlays(registered: str, tiles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -45,9 +45,10 @@ def train(
     name: Annotated[str, typer.Option("--name", help="Name to register the detector under.")],
     calibrate: Annotated[list[Path] | None, typer.Option("--calibrate", help="Held-out GOOD images for the threshold (default: 20% of --normal).")] = None,
     defects: Annotated[Path | None, typer.Option("--defects", help="Labelled defect examples, one sub-folder per class (for 'likely class').")] = None,
-    false_reject_rate: Annotated[float | None, typer.Option("--false-reject-rate", help="Share of good parts the threshold may reject.")] = None,
-    image_size: Annotated[int | None, typer.Option("--image-size", help="Canvas side in pixels.")] = None,
-    bank_size: Annotated[int | None, typer.Option("--bank-size", help="Memory bank size (patches).")] = None,
+    false_reject_rate: Annotated[float | None, typer.Option(
+        "--false-reject-rate", help="Share of good parts the threshold may reject, above 0 and below 0.5.")] = None,
+    image_size: Annotated[int | None, typer.Option("--image-size", min=64, max=1024, help="Canvas side in pixels.")] = None,
+    bank_size: Annotated[int | None, typer.Option("--bank-size", min=16, help="Memory bank size (patches).")] = None,
     adapt_steps: Annotated[int | None, typer.Option(
         "--adapt-steps", min=0, help="Fine-tune the backbone on synthetic anomalies for this many steps first "
         "(slower training; see the README for what it buys).")] = None,
@@ -76,9 +77,10 @@ def train(
     with console.status("training") as status:
         det = train_detector(
             list_images(normal), out, name, calibration=list_images(calibrate) if calibrate else None,
-            false_reject_rate=false_reject_rate or cfg.false_reject_rate, image_size=image_size or cfg.image_size,
+            false_reject_rate=cfg.false_reject_rate if false_reject_rate is None else false_reject_rate,
+            image_size=cfg.image_size if image_size is None else image_size,
             fit=cfg.fit, exposure=cfg.exposure, edge_margin=cfg.edge_margin,
-            bank_size=bank_size or cfg.bank_size,
+            bank_size=cfg.bank_size if bank_size is None else bank_size,
             labelled=_labelled(defects), int8=int8, threads=cfg.threads,
             progress=lambda m: status.update(m), **steps,
         )
