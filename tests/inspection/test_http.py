@@ -104,8 +104,16 @@ def test_bad_uploads_get_4xx_and_the_node_keeps_serving(http: httpx.Client, tile
     assert ok.status_code == 200
 
 
-def test_a_form_without_a_file_and_an_unknown_detector(http: httpx.Client, tiles) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_without_a_file_or_with_two_and_an_unknown_detector(http: httpx.Client, tiles) -> None:  # type: ignore[no-untyped-def]
     assert http.post(URL, data={"x": "1"}).status_code == 400
+    def inspected() -> dict[str, int]:
+        return {s["detector"]: s["inspected"] for s in http.get("/v1/inspection/summary").json()["stations"]}
+
+    before = inspected()
+    two = [("a", ("a.jpg", tiles.good[0].read_bytes(), "image/jpeg")), ("b", ("b.jpg", tiles.defects[0].read_bytes(), "image/jpeg"))]
+    r = http.post(URL, files=two)  # neither is judged: the second part must not be dropped silently
+    assert r.status_code == 400 and "2 files" in r.json()["error"]["message"]
+    assert inspected() == before
     r = http.post(URL, params={"model": "nope"}, content=tiles.good[0].read_bytes())
     assert r.status_code == 404 and r.json()["error"]["code"] in ("model_not_found", "detector_not_found")
 

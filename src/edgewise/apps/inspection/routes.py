@@ -71,6 +71,8 @@ async def _image_bytes(request: Request, limit: int) -> tuple[bytes, str | None]
         files = [v for v in form.values() if hasattr(v, "read")]
         if not files:
             raise InvalidImage("The multipart form holds no file; send the image as a file field.")
+        if len(files) > 1:  # judging the first and dropping the rest would lose parts silently
+            raise InvalidImage(f"The multipart form holds {len(files)} files; send one image per request.")
         upload = files[0]
         data, name = await upload.read(), upload.filename  # type: ignore[union-attr]
     else:
