@@ -128,3 +128,17 @@ def test_the_local_llm_writes_a_checked_report(trained, tiles) -> None:  # type:
         assert report.llm_validation.ok and validate_report_text(report.text.rsplit("\n\n", 1)[0], result.events[0]).ok
     else:
         assert report.fallback_reason and not report.llm_validation.ok  # a failed draft is never used
+
+
+def test_the_watcher_reports_a_file_that_stays_empty_once_it_has_settled(trained, tiles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from edgewise.apps.inspection.watch import DropFolder, watch_loop
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a-empty.jpg").touch()  # a camera that created the file and never wrote it
+    (drop / "b.jpg").write_bytes(tiles.good[0].read_bytes())
+    station = Station(Detector(trained[1]), InspectionSettings(station="press-3"), reports=False)
+    rows = watch_loop(station, DropFolder(drop, include_existing=True), table=lambda rows, title: title,
+                      interval=0.05, max_images=2, idle_exit=20, settle=0.5)
+    assert [r["image"] for r in rows] == ["b.jpg", "a-empty.jpg"]  # the good part was not held up by it
+    assert "empty" in rows[1]["error"] and "verdict" in rows[0]

@@ -3,9 +3,10 @@
 Polling (``os.scandir`` every ``interval`` seconds) rather than inotify: it
 works the same on network shares and bind mounts, which is where line cameras
 usually write, and it needs no extra dependency. A file is taken once its size
-and mtime are unchanged between two scans; a file that then fails to decode is
-retried until it has been still for ``settle`` seconds (a camera that pauses
-mid-frame), and only then reported as a bad image.
+and mtime are unchanged between two scans; a file that then fails to decode
+(half written, or still empty) is retried until it has been still for
+``settle`` seconds (a camera that pauses mid-frame), and only then reported as
+a bad image: a file that stays empty is reported too, not waited on forever.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class DropFolder:
                 continue
             st = entry.stat()
             sig = (st.st_size, st.st_mtime_ns)
-            if self._pending.get(entry.name) == sig and st.st_size > 0:
+            if self._pending.get(entry.name) == sig:  # an empty file too: the loop retries it until it settles
                 ready.append(Path(entry.path))
                 self._done.add(entry.name)
                 del self._pending[entry.name]
