@@ -114,7 +114,7 @@ def stats(ledger: LedgerOpt = None, as_json: JsonOpt = False) -> None:
 
 @perimeter_app.command("redact")
 def redact(
-    text: Annotated[str | None, typer.Argument(help="Text to redact (default: read stdin).")] = None,
+    text: Annotated[str | None, typer.Argument(help="Text to redact ('-' or none: read stdin).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Print TEXT with every identifier replaced by a placeholder (offline; nothing is stored)."""
@@ -126,7 +126,7 @@ def redact(
     from edgewise.perimeter.redaction import redact_string
 
     s = load_settings()
-    value = text if text is not None else sys.stdin.read()
+    value = sys.stdin.read() if text in (None, "-") else text
     out, ents = redact_string(PiiDetector.from_settings(s.perimeter), value, PlaceholderAllocator(value))
     if as_json:
         typer.echo(json.dumps({"text": out, "entities": [e.public() for e in ents]}))
