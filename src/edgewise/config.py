@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import stat
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from edgewise.federated.settings import FederatedSettings
 from edgewise.cloud.settings import CloudSettings
 from edgewise.router.settings import RouterSettings
@@ -34,6 +35,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from edgewise.errors import ConfigError
 
 APP_NAME = "edgewise"
 DEFAULT_MODEL = "gemma-3-270m"
@@ -111,8 +114,23 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings; ``None`` overrides are dropped so CLI defaults do not mask env/file."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Build settings; ``None`` overrides are dropped so CLI defaults do not mask env/file.
+
+    A value out of range (from a flag, an ``EDGEWISE_*`` variable or the file) or a config file that is not
+    TOML raises :class:`ConfigError` naming the setting and where settings come from, not a validation trace.
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"'{'.'.join(map(str, e['loc']))}' = {e['input']!r}: {e['msg']}" if e["type"] != "missing"
+            else f"'{'.'.join(map(str, e['loc']))}': {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"Invalid setting {problems}. Settings come from command-line flags, EDGEWISE_* "
+                          f"environment variables and {config_file_path()}; fix the value there.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The config file {config_file_path()} is not valid TOML ({exc}); fix or remove it.") from None
 
 
 def write_secret(path: Path, data: bytes) -> None:
