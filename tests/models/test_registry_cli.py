@@ -75,9 +75,14 @@ def test_run_streams_a_completion() -> None:
     assert "Paris" in r.stdout
 
 
-def test_settings_precedence(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    cfg = Path(os.environ["EDGEWISE_CONFIG"])
-    cfg.write_text('port = 9001\nctx = 2048\n')
-    monkeypatch.setenv("EDGEWISE_CTX", "1024")
-    s = load_settings(parallel=2)
-    assert (s.port, s.ctx, s.parallel) == (9001, 1024, 2)
+
+def test_info_on_a_detector_shows_what_it_was_registered_with(tmp_path: Path) -> None:
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    ModelRegistry(load_settings().models_dir).add(folder, "tiles", kind="detector", meta={"threshold": 34.5, "int8": True})
+    r = cli("models", "info", "tiles", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["kind"] == "detector" and info["meta"] == {"threshold": 34.5, "int8": True}
+    table = cli("models", "info", "tiles")
+    assert table.returncode == 0 and "threshold" in table.stdout and "34.5" in table.stdout

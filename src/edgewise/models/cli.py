@@ -69,11 +69,22 @@ def model_info(
     name: Annotated[str, typer.Argument(help="Registered model name.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show facts read from the model's GGUF header."""
+    """Show facts read from the model's GGUF header (for a detector: what it was registered with)."""
     from edgewise.models.gguf_info import read_gguf_info
 
     reg = _registry()
     entry = reg.get(name)
+    if entry.kind != "gguf" and Path(entry.path).is_dir():  # a detector folder: no GGUF header to read
+        facts = entry.to_dict()
+        if as_json:
+            typer.echo(json.dumps(facts, indent=2))
+            return
+        table = Table("field", "value", show_header=False)
+        for key, value in [("name", entry.name), ("registered_kind", entry.kind), ("path", entry.path),
+                           *sorted(entry.meta.items())]:
+            table.add_row(key, str(value))
+        console.print(table)
+        return
     info = read_gguf_info(reg.resolve_path(name)).to_dict()
     info["name"] = entry.name
     info["registered_kind"] = entry.kind
