@@ -89,12 +89,31 @@ def test_bad_block_is_counted_not_fatal(broker: tuple[str, int]) -> None:
     assert w.errors and "not an Edgewise sample block" in w.errors[0]
 
 
-@pytest.mark.parametrize("text", ["localhost", "h:", ":1"])
+@pytest.mark.parametrize("text", ["localhost", "h:", ":1", "localhost:0", "localhost:99999"])
 def test_bad_hostport(text: str) -> None:
     from edgewise.apps.maintenance.live import parse_hostport
 
     with pytest.raises(RecordingError):
         parse_hostport(text)
+
+
+@pytest.mark.parametrize("command", ["watch", "publish"])
+def test_no_broker_is_a_clear_error(command: str, femto_head: Path) -> None:
+    """Nothing listens on the port: the command names the broker and exits 1, without a trace."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:  # a free loopback port, closed again
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = (["watch", "--duration", "2", "--no-llm"] if command == "watch"
+            else ["publish", str(femto_head), "--format", "femto"])
+    done = subprocess.run([str(Path(sys.executable).parent / "edgewise"), "maintenance", *args, "--mqtt", f"127.0.0.1:{port}",
+                           "--topic", "edgewise/vib/x/blocks"], env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert f"No MQTT broker answers at 127.0.0.1:{port}" in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
 
 
 def test_watch_command_learns_and_writes_records(broker: tuple[str, int], femto_head: Path, tmp_path: Path) -> None:

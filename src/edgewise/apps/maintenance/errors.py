@@ -2,12 +2,13 @@
 
 ``EdgewiseError`` > ``InvalidRequest`` > :class:`RecordingError` (a file or
 stream the app cannot read: the message names the file and line) and
-:class:`TwinError` (the healthy period is unusable: too short, constant).
+:class:`TwinError` (the healthy period is unusable: too short, constant);
+``EdgewiseError`` > :class:`BrokerUnreachable` (no MQTT broker at the address given).
 """
 
 from __future__ import annotations
 
-from edgewise.errors import InvalidRequest
+from edgewise.errors import EdgewiseError, InvalidRequest
 
 
 class RecordingError(InvalidRequest):
@@ -16,10 +17,17 @@ class RecordingError(InvalidRequest):
     code = "bad_recording"
 
 
+class BrokerUnreachable(EdgewiseError):
+    """The MQTT broker does not answer at the address given (not running, wrong port, firewall)."""
+
+    status_code = 503
+    code = "broker_unreachable"
+
+
 class TwinError(InvalidRequest):
     """The digital twin cannot be learned or used (e.g. too few healthy windows)."""
 
     code = "twin_error"
 
 
-__all__ = ["RecordingError", "TwinError"]
+__all__ = ["BrokerUnreachable", "RecordingError", "TwinError"]

@@ -29,7 +29,7 @@ from typing import Any
 from edgewise.apps.events import Event
 from edgewise.apps.maintenance.bearings import Bearing
 from edgewise.apps.maintenance.blocks import Block, decode_block, encode_block
-from edgewise.apps.maintenance.errors import RecordingError
+from edgewise.apps.maintenance.errors import BrokerUnreachable, RecordingError
 from edgewise.apps.maintenance.monitor import Monitor, Record
 from edgewise.apps.maintenance.settings import MaintenanceSettings
 from edgewise.apps.publish import Publisher
@@ -38,9 +38,18 @@ from edgewise.apps.report import Report
 
 def parse_hostport(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
-    if not host or not port.isdigit():
-        raise RecordingError(f"--mqtt wants HOST:PORT, got {text!r}", param="mqtt")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RecordingError(f"--mqtt wants HOST:PORT with a port from 1 to 65535, got {text!r}", param="mqtt")
     return host, int(port)
+
+
+def _connect(client: Any, host: str, port: int) -> None:
+    """Connect, or say which broker did not answer and what to check (paho raises the socket's bare OSError)."""
+    try:
+        client.connect(host, port)
+    except OSError as exc:
+        raise BrokerUnreachable(f"No MQTT broker answers at {host}:{port} ({exc.strerror or exc}); start it "
+                                "(e.g. `systemctl start mosquitto`) or check --mqtt.") from None
 
 
 def _client(client_id: str = "") -> Any:
@@ -53,7 +62,7 @@ def _client(client_id: str = "") -> Any:
 def publish_blocks(host: str, port: int, topic: str, blocks: Iterable[Block], *, realtime: bool = False) -> int:
     """Publish blocks to ``topic`` (QoS 1), optionally paced at recorded speed; returns how many were sent."""
     cli = _client()
-    cli.connect(host, port)
+    _connect(cli, host, port)
     cli.loop_start()
     sent, start, t0 = 0, time.monotonic(), None
     try:
@@ -119,7 +128,7 @@ class LiveWatcher:
             self.errors.append("processing fell behind; block dropped")
 
     def start(self) -> LiveWatcher:
-        self._client.connect(self.host, self.port)
+        _connect(self._client, self.host, self.port)
         self._client.loop_start()
         self._worker.start()
         return self
