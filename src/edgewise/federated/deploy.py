@@ -118,9 +118,14 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 def submit_run(run_config: dict[str, Any], flwr_home: Path, *, log: Path, timeout_s: float) -> int:
     """``flwr run`` the Edgewise app on the SuperLink named in ``flwr_home``; returns once it is accepted."""
     env = flower_env({"FLWR_HOME": str(flwr_home)})
+    log.parent.mkdir(parents=True, exist_ok=True)  # a node's first run: nothing under federated/ yet
     with log.open("ab") as out:
-        done = subprocess.run(submit_argv(run_config), stdout=out, stderr=subprocess.STDOUT, env=env,
-                              timeout=timeout_s, check=False)
+        try:
+            done = subprocess.run(submit_argv(run_config), stdout=out, stderr=subprocess.STDOUT, env=env,
+                                  timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            raise DeploymentError(f"`flwr run` did not return within {timeout_s:.0f} s; is the SuperLink up? "
+                                  f"See {log}.") from None
     return done.returncode
 
 
