@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, make_url, select, update
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
@@ -61,15 +62,24 @@ def _insert(conn: Connection) -> Any:
 class CollectorStore:
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("sqlite"):
-            self.engine: Engine = create_engine(url, poolclass=NullPool)
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        else:
-            self.engine = create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            if conn.execute(select(func.count()).select_from(schema_info)).scalar_one() == 0:
-                conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
+        try:
+            if url.startswith("sqlite"):
+                self.engine: Engine = create_engine(url, poolclass=NullPool)
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True)
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if conn.execute(select(func.count()).select_from(schema_info)).scalar_one() == 0:
+                    conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
+        except (ArgumentError, NoSuchModuleError, OperationalError) as exc:
+            # a URL SQLAlchemy cannot parse, a driver it does not know, or a server that does not answer
+            shown = ("(the URL given does not parse)" if isinstance(exc, ArgumentError)
+                     else make_url(url).render_as_string(hide_password=True))  # never print a password
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise ConfigError(f"Cannot open the collector database {shown}: {reason}. Give "
+                              "--database-url sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB "
+                              "of a running server.") from None
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
