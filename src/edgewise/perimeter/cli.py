@@ -33,12 +33,18 @@ def _perimeter_dir() -> Path:
 
 
 def _open_ro(ledger: Path | None) -> sqlite3.Connection:
-    from edgewise.errors import NotFound
+    from edgewise.errors import InvalidRequest, NotFound
 
     path = ledger or _perimeter_dir() / "ledger.sqlite"
     if not path.is_file():
         raise NotFound(f"No ledger at {path}: nothing has been sent or refused yet (or pass --ledger).")
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.execute("SELECT seq, hash FROM records LIMIT 1").fetchall()
+    except sqlite3.DatabaseError as exc:  # not SQLite at all, or SQLite without the ledger's table
+        db.close()
+        raise InvalidRequest(f"{path} is not an Edgewise egress ledger (SQLite: {exc}).") from None
+    return db
 
 
 @audit_app.command("verify")

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from edgewise.config import write_secret
+from edgewise.errors import InvalidRequest, NotFound
 
 PRIVATE_NAME = "ledger-signing.key"
 PUBLIC_NAME = "ledger-signing.pub"
@@ -30,9 +31,16 @@ def load_or_create_signing_key(directory: Path) -> Ed25519PrivateKey:
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(path.read_bytes())
+    """The node's Ed25519 public key from a PEM file (what an auditor verifies the ledger with)."""
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except FileNotFoundError:
+        raise NotFound(f"No public key at {path}; pass --public-key with the node's {PUBLIC_NAME} "
+                       "(it sits next to the ledger on the node).") from None
+    except (OSError, ValueError) as exc:
+        raise InvalidRequest(f"{path} is not a PEM public key ({str(exc).split('. ')[0]}).") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} is not an Ed25519 public key")
+        raise InvalidRequest(f"{path} is a PEM key, but not an Ed25519 public key; the ledger is signed with Ed25519.")
     return key
 
 
