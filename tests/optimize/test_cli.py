@@ -51,3 +51,19 @@ def test_profiles_and_bad_input() -> None:
     assert bad.returncode == 2 and "Unknown quantization type" in bad.stderr
     fit_empty = cli("fit", "--memory", "lots")
     assert fit_empty.returncode == 2 and "memory size" in fit_empty.stderr
+
+
+def test_a_source_that_is_not_a_gguf_file_is_one_clear_error(tmp_path: Path) -> None:
+    from edgewise.config import load_settings
+    from edgewise.models import ModelRegistry
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model\n")
+    folder = tmp_path / "detector"
+    folder.mkdir()
+    ModelRegistry(load_settings().models_dir).add(folder, "tiles", kind="detector")
+    for args in (["quantize", str(text), "--type", "Q8_0"], ["reference", str(text)], ["prune", "tiles", "--blocks", "4"],
+                 ["evaluate", str(text), "--reference", "gemma-3-270m"]):
+        r = cli(*args)
+        assert r.returncode == 2 and "is not a GGUF model file" in " ".join(r.stderr.split()), (args, r.stderr)
+        assert "Traceback" not in r.stderr

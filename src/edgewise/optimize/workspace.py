@@ -12,6 +12,7 @@ from typing import Any
 
 from edgewise.config import Settings
 from edgewise.models.registry import ModelEntry, ModelRegistry
+from edgewise.optimize.errors import UnsupportedModel
 from edgewise.optimize.settings import OptimizeSettings
 
 
@@ -36,11 +37,22 @@ def registry(settings: Settings) -> ModelRegistry:
 
 
 def resolve_model(settings: Settings, name_or_path: str) -> Path:
-    """A path that exists, or the file of a registered model name."""
+    """A GGUF file at a path that exists, or the file of a registered model name.
+
+    Checked here, once for every command, so that a text file or a detector gets one clear error
+    instead of failing deep inside the GGUF reader or llama.cpp.
+    """
     p = Path(name_or_path).expanduser()
-    if p.is_file():
-        return p.resolve()
-    return registry(settings).resolve_path(name_or_path)
+    path = p.resolve() if p.is_file() else registry(settings).resolve_path(name_or_path)
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError:
+        magic = b""
+    if magic != b"GGUF":
+        raise UnsupportedModel(f"{path} is not a GGUF model file; give a .gguf path or the name of a registered "
+                               "language model (`edgewise models list`).")
+    return path
 
 
 def default_output(settings: Settings, source: Path, suffix: str) -> Path:
