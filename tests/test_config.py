@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,7 @@ from hypothesis import strategies as st
 
 from edgewise.config import load_settings
 from edgewise.errors import ConfigError
-
-ENTRY = Path(sys.executable).parent / "edgewise"
+from tests.helpers_cli import edgewise
 
 
 def test_flags_beat_the_environment_which_beats_the_file(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +55,6 @@ def test_any_environment_value_gives_settings_or_a_config_error(value: str) -> N
 ], ids=["file-value", "file-syntax", "environment"])
 def test_the_command_reports_a_bad_setting_without_a_trace(text: str, env: dict[str, str], message: str) -> None:
     Path(os.environ["EDGEWISE_CONFIG"]).write_text(text)
-    done = subprocess.run([str(ENTRY), "models", "list"], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    done = edgewise("models", "list", env=env)
     assert done.returncode == 1 and message in " ".join(done.stderr.split()), done.stderr
     assert "Traceback" not in done.stderr

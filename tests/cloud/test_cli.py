@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ENTRY = Path(sys.executable).parent / "edgewise"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers_cli import edgewise
+from tests.helpers_node import free_port
 
 
 @pytest.mark.parametrize("kind", ["no-server", "unknown-driver", "not-a-url", "no-folder"])
@@ -27,8 +16,7 @@ def test_a_database_it_cannot_open_is_named_without_its_password(kind: str) -> N
         "not-a-url": "s3cret-pw",
         "no-folder": "sqlite:////nonexistent-edgewise-dir/collector.db",
     }[kind]
-    done = subprocess.run([str(ENTRY), "cloud", "token", "add", "pump-7", "--database-url", url],
-                          env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    done = edgewise("cloud", "token", "add", "pump-7", "--database-url", url)
     err = " ".join(done.stderr.split())
     assert done.returncode == 1 and "Cannot open the collector database" in err and "Traceback" not in err, done.stderr
     assert "s3cret-pw" not in err  # a URL that parses is shown with its password hidden

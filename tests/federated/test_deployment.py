@@ -98,12 +98,9 @@ def test_superlink_and_supernodes_train_with_dp_and_record_egress(tmp_path: Path
 def test_a_run_without_a_superlink_is_a_clear_error_on_a_fresh_node(isolated_env: Path) -> None:
     """No SuperLink listens: `federate run` says so and where the log is (it crashed on a node's first run,
     before the runs folder existed)."""
-    import subprocess
-    import sys
+    from tests.helpers_cli import edgewise
 
-    port = free_port()
-    done = subprocess.run([str(Path(sys.executable).parent / "edgewise"), "federate", "run", "--superlink", f"127.0.0.1:{port}",
-                           "--timeout", "20"], env=os.environ.copy(), capture_output=True, text=True, timeout=240)
+    done = edgewise("federate", "run", "--superlink", f"127.0.0.1:{free_port()}", "--timeout", "20")
     assert done.returncode == 1 and "The run did not finish" in done.stderr and "Traceback" not in done.stderr, done.stderr
     log = isolated_env / "federated" / "runs" / "flwr-run.log"
     assert "SuperLink" in log.read_text()

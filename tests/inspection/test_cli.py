@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,14 +17,9 @@ from typer.testing import CliRunner
 from edgewise.cli import app
 from edgewise.config import load_settings
 from edgewise.models import ModelRegistry
+from tests.helpers_cli import ENTRY, edgewise
 
 runner = CliRunner()
-ENTRY = Path(sys.executable).parent / "edgewise"
-
-
-def edgewise(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``edgewise`` command (with the test's data dir and config in its environment)."""
-    return subprocess.run([str(ENTRY), *args], env=os.environ.copy(), capture_output=True, text=True, timeout=300)
 
 
 def test_train_registers_a_detector(tiles) -> None:  # type: ignore[no-untyped-def]

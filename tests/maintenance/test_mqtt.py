@@ -100,18 +100,13 @@ def test_bad_hostport(text: str) -> None:
 @pytest.mark.parametrize("command", ["watch", "publish"])
 def test_no_broker_is_a_clear_error(command: str, femto_head: Path) -> None:
     """Nothing listens on the port: the command names the broker and exits 1, without a trace."""
-    import os
-    import socket
-    import subprocess
-    import sys
+    from tests.helpers_cli import edgewise
+    from tests.helpers_node import free_port
 
-    with socket.socket() as s:  # a free loopback port, closed again
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # free, and closed again
     args = (["watch", "--duration", "2", "--no-llm"] if command == "watch"
             else ["publish", str(femto_head), "--format", "femto"])
-    done = subprocess.run([str(Path(sys.executable).parent / "edgewise"), "maintenance", *args, "--mqtt", f"127.0.0.1:{port}",
-                           "--topic", "edgewise/vib/x/blocks"], env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    done = edgewise("maintenance", *args, "--mqtt", f"127.0.0.1:{port}", "--topic", "edgewise/vib/x/blocks")
     assert done.returncode == 1, done.stderr
     assert f"No MQTT broker answers at 127.0.0.1:{port}" in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ENTRY = Path(sys.executable).parent / "edgewise"
+from tests.helpers_cli import edgewise
+
 TEXT = "Call John Smith at +49 170 1234567 or john.smith@example.com about pump 7."
 
 
 def redact(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ENTRY), "perimeter", "redact", *args], input=stdin, env=os.environ.copy(),
-                          capture_output=True, text=True, timeout=300)
+    return edgewise("perimeter", "redact", *args, input=stdin)
 
 
 @pytest.mark.parametrize(("args", "stdin"), [([TEXT], None), ([], TEXT), (["-"], TEXT)], ids=["argument", "stdin", "dash"])
@@ -30,7 +28,7 @@ def test_redact_replaces_identifiers_from_an_argument_or_stdin(args: list[str], 
 
 
 def audit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ENTRY), "audit", *args], env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    return edgewise("audit", *args)
 
 
 def test_audit_names_a_file_that_is_not_a_ledger_or_a_key(tmp_path: Path) -> None:
