@@ -56,12 +56,8 @@ def _quantization_name(file_type: Any, tensors: list[TensorInfo]) -> str:
     return max(counts, key=counts.__getitem__) if counts else "F32"
 
 
-def read_gguf_info(path: str | Path) -> GGUFInfo:
-    """Read the header of ``path``; raise :class:`NotAGGUFFile` with a clear message if it is not one.
-
-    Uses the struct-based header walker (``gguf_header``), not ``gguf.GGUFReader``, which
-    builds a numpy view per vocabulary entry and takes tens of seconds on Gemma's 262k tokens.
-    """
+def check_gguf(path: str | Path) -> Path:
+    """``path`` if it is a file that starts with the GGUF magic; else :class:`NotAGGUFFile` saying what it is."""
     p = Path(path).expanduser()
     if not p.is_file():
         raise NotAGGUFFile(f"No file at {p}: give the path of a .gguf model file.")
@@ -69,6 +65,16 @@ def read_gguf_info(path: str | Path) -> GGUFInfo:
         magic = fh.read(4)
     if magic != b"GGUF":
         raise NotAGGUFFile(f"{p} is not a GGUF file (its first bytes are {magic!r}, not b'GGUF').")
+    return p
+
+
+def read_gguf_info(path: str | Path) -> GGUFInfo:
+    """Read the header of ``path``; raise :class:`NotAGGUFFile` with a clear message if it is not one.
+
+    Uses the struct-based header walker (``gguf_header``), not ``gguf.GGUFReader``, which
+    builds a numpy view per vocabulary entry and takes tens of seconds on Gemma's 262k tokens.
+    """
+    p = check_gguf(path)
     try:
         kv, tensors = read_header(p)
     except (ValueError, KeyError, UnicodeDecodeError, struct.error, OSError) as exc:
@@ -93,4 +99,4 @@ def read_gguf_info(path: str | Path) -> GGUFInfo:
     )
 
 
-__all__ = ["GGUFInfo", "NotAGGUFFile", "read_gguf_info"]
+__all__ = ["GGUFInfo", "NotAGGUFFile", "check_gguf", "read_gguf_info"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from edgewise.config import Settings
+from edgewise.models.gguf_info import NotAGGUFFile, check_gguf
 from edgewise.models.registry import ModelEntry, ModelRegistry
 from edgewise.optimize.errors import UnsupportedModel
 from edgewise.optimize.settings import OptimizeSettings
@@ -45,14 +46,10 @@ def resolve_model(settings: Settings, name_or_path: str) -> Path:
     p = Path(name_or_path).expanduser()
     path = p.resolve() if p.is_file() else registry(settings).resolve_path(name_or_path)
     try:
-        with path.open("rb") as fh:
-            magic = fh.read(4)
-    except OSError:
-        magic = b""
-    if magic != b"GGUF":
+        return check_gguf(path)
+    except NotAGGUFFile:
         raise UnsupportedModel(f"{path} is not a GGUF model file; give a .gguf path or the name of a registered "
-                               "language model (`edgewise models list`).")
-    return path
+                               "language model (`edgewise models list`).") from None
 
 
 def default_output(settings: Settings, source: Path, suffix: str) -> Path:
