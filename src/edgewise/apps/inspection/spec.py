@@ -111,11 +111,12 @@ def file_digest(path: Path) -> str:
         return ""
 
 
-def save_trained_on(folder: Path, images: Iterable[Path]) -> Path:
-    """Record which files the bank was built from. Why: a training image scores low by construction (its own
-    patches are in the bank), so calibrating on it would pull the threshold down; recalibration leaves them out."""
+def save_trained_on(folder: Path, digests: Iterable[str]) -> Path:
+    """Record which files the bank was built from (their :func:`file_digest`). Why: a training image scores low
+    by construction (its own patches are in the bank), so calibrating on it would pull the threshold down;
+    recalibration leaves them out."""
     path = Path(folder) / TRAINED_ON_FILE
-    path.write_text("".join(f"{d}\n" for d in sorted({file_digest(p) for p in images} - {""})))
+    path.write_text("".join(f"{d}\n" for d in sorted(set(digests) - {""})))
     return path
 
 

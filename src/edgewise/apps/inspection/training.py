@@ -191,7 +191,8 @@ def train_detector(
             f"Need at least 2 good images to train and 1 held out to calibrate (got {len(train)} and {len(calib)}); "
             "pass more --normal images or a --calibrate folder."
         )
-    if {file_digest(p) for p in calib} <= {file_digest(p) for p in train}:
+    trained_on = {file_digest(p) for p in train}  # checked here, recorded in the folder below
+    if {file_digest(p) for p in calib} <= trained_on:
         raise TrainingError("Every --calibrate image is also a training image; the threshold needs good parts the "
                             "detector has not learned (leave --calibrate out to hold back a share of --normal).")
     pad = round(image_size * PAD_SHARE[fit]) if pad is None else pad
@@ -216,7 +217,7 @@ def train_detector(
     net = PatchCoreNet(features, bank, image_size).eval()
     det = TorchDetector(net, spec)
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_trained_on(out_dir, train)
+    save_trained_on(out_dir, trained_on)
     if labelled:
         det.classes = _index_classes(det, labelled)
         if det.classes is not None:
